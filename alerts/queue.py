@@ -1,0 +1,125 @@
+"""The alert queue: alerts created once per flagged item, and the verification workflow.
+
+Every status change is one atomic conditional UPDATE (``... WHERE status = :expected``), so
+two analysts acting on the same alert at once cannot both succeed; the loser is told the
+alert moved on. Every change is written to the audit trail in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Alert, AlertEvent, Analysis, utcnow
+
+STATUSES = ("new", "in_review", "verified_true", "verified_false", "misleading", "dismissed")
+VERDICTS = ("verified_true", "verified_false", "misleading", "dismissed")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in_review", *VERDICTS),
+    "in_review": VERDICTS,
+    **{verdict: ("in_review",) for verdict in VERDICTS},
+}
+CLARIFIABLE = ("verified_false", "misleading")
+
+
+class TransitionError(ValueError):
+    """A status change that the workflow does not allow, or that lost a race."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str
+    actor: str
+    note: str | None = None
+    clarification: str | None = None
+    link: str | None = None
+
+
+def create_alerts(session: Session) -> list[int]:
+    """An alert for every flagged analysis without one; safe to run any number of times."""
+    rows = session.execute(
+        select(Analysis.item_id, Analysis.score, Analysis.matches)
+        .outerjoin(Alert, Alert.item_id == Analysis.item_id)
+        .where(Analysis.flagged.is_(True), Alert.id.is_(None))
+        .order_by(Analysis.item_id)
+    ).all()
+    created = []
+    for item_id, score, matches in rows:
+        categories = sorted({m["category"] for m in matches if m.get("weight", 0) > 0})
+        alert = Alert(item_id=item_id, status="new", score=score, categories=categories)
+        try:
+            with session.begin_nested():
+                session.add(alert)
+                session.flush()
+                session.add(
+                    AlertEvent(
+                        alert_id=alert.id,
+                        actor="system",
+                        from_status=None,
+                        to_status="new",
+                        note="flagged by analysis",
+                    )
+                )
+        except IntegrityError:
+            continue
+        created.append(alert.id)
+    return created
+
+
+def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
+    """Move an alert to a new status, checking the workflow; raise TransitionError if not."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise TransitionError(f"alert {alert_id} does not exist")
+    current = alert.status
+    if verdict.status not in STATUSES:
+        raise TransitionError(
+            f"unknown status {verdict.status!r}; use one of: {', '.join(STATUSES)}"
+        )
+    allowed = TRANSITIONS[current]
+    if verdict.status not in allowed:
+        raise TransitionError(
+            f"alert {alert_id} is {current}; it can move to {', '.join(allowed)}, "
+            f"not {verdict.status}"
+        )
+    if (verdict.clarification or verdict.link) and verdict.status not in CLARIFIABLE:
+        raise TransitionError(
+            f"a clarification belongs to a {' or '.join(CLARIFIABLE)} verdict, not {verdict.status}"
+        )
+    values: dict[str, object] = {"status": verdict.status, "updated_at": utcnow()}
+    if verdict.note is not None:
+        values["note"] = verdict.note
+    if verdict.status == "in_review":
+        values["assignee"] = verdict.actor
+    if verdict.clarification is not None:
+        values["clarification"] = verdict.clarification
+    if verdict.link is not None:
+        values["clarification_link"] = verdict.link
+    result = session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status == current)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise TransitionError(f"alert {alert_id} was changed by someone else; reload and retry")
+    session.add(
+        AlertEvent(
+            alert_id=alert_id,
+            actor=verdict.actor,
+            from_status=current,
+            to_status=verdict.status,
+            note=verdict.note,
+        )
+    )
+    session.flush()
+    session.refresh(alert)
+    return alert
+
+
+def claim(session: Session, alert_id: int, actor: str) -> Alert:
+    """Take a new alert into review; exactly one of two concurrent claims succeeds."""
+    return change_status(session, alert_id, Verdict("in_review", actor))

@@ -1,0 +1,113 @@
+"""Digest rendering: Vietnamese HTML and plain text from Jinja2 templates.
+
+Everything that came from the web (titles, text, links) goes through autoescaping; links
+are only rendered when they are http(s), so a crafted ``javascript:`` link stays text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
+
+SNIPPET_RADIUS = 140
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    alert_id: int
+    title: str
+    source: str
+    url: str
+    published_at: datetime | None
+    score: float
+    categories: list[str]
+    localities: list[str]
+    snippet: list[tuple[str, bool]]
+    matched_words: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DigestView:
+    period_start: datetime
+    period_end: datetime
+    entries: list[DigestEntry]
+    timezone: str = "Asia/Ho_Chi_Minh"
+    subject_prefix: str = "[press-monitor]"
+
+
+def safe_url(url: str) -> str | None:
+    return url if url.lower().startswith(("http://", "https://")) else None
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("alerts", "templates"),
+        autoescape=select_autoescape(["html", "html.j2"], default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["category"] = lambda c: CATEGORY_LABELS.get(c, c)
+    env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+_ENV = _environment()
+
+
+def local_time(value: datetime | None, timezone: str) -> str:
+    if value is None:
+        return "không rõ"
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+
+
+def subject(view: DigestView) -> str:
+    end = local_time(view.period_end, view.timezone)
+    count = len(view.entries)
+    if count == 0:
+        return f"{view.subject_prefix} Bản tin đến {end}: không có cảnh báo mới"
+    return f"{view.subject_prefix} Bản tin đến {end}: {count} cảnh báo mới"
+
+
+def render(view: DigestView) -> tuple[str, str]:
+    """(plain text, HTML) of a digest."""
+    context: dict[str, Any] = {
+        "view": view,
+        "start": local_time(view.period_start, view.timezone)
+        if view.period_start.year > 1970
+        else None,
+        "end": local_time(view.period_end, view.timezone),
+        "when": lambda d: local_time(d, view.timezone),
+        "subject": subject(view),
+    }
+    text = _ENV.get_template("digest.txt.j2").render(context)
+    html = _ENV.get_template("digest.html.j2").render(context)
+    return text, html
+
+
+def snippet(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """A window of text around the first match, split into (segment, is_match) pieces."""
+    if not text:
+        return []
+    if not spans:
+        cut = text[: 2 * SNIPPET_RADIUS]
+        return [(cut + ("…" if len(text) > len(cut) else ""), False)]
+    spans = sorted(spans)
+    lo = max(0, spans[0][0] - SNIPPET_RADIUS)
+    hi = min(len(text), spans[0][1] + SNIPPET_RADIUS)
+    pieces: list[tuple[str, bool]] = [("…", False)] if lo > 0 else []
+    cursor = lo
+    for start, end in spans:
+        if start < cursor or end > hi:
+            continue
+        pieces += [(text[cursor:start], False), (text[start:end], True)]
+        cursor = end
+    pieces.append((text[cursor:hi] + ("…" if hi < len(text) else ""), False))
+    return [p for p in pieces if p[0]]

@@ -1,0 +1,40 @@
+"""Scrapy settings for press-monitor's crawler.
+
+Politeness first: robots.txt obeyed, AutoThrottle, few requests per domain, an honest
+User-Agent. `press-monitor collect` overrides some of these from config.yaml.
+"""
+
+import os
+
+BOT_NAME = "press-monitor"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+PRESS_MONITOR_DATABASE_URL = os.environ.get(
+    "PRESS_MONITOR_DATABASE_URL", "sqlite:///data/press-monitor.db"
+)
+PRESS_MONITOR_RUN_ID = None
+PRESS_MONITOR_CONTACT_URL = "https://example.invalid/press-monitor"
+
+USER_AGENT = f"press-monitor/0.1 (+{PRESS_MONITOR_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+HTTPCACHE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}

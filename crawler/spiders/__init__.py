@@ -1,0 +1,1 @@
+"""press-monitor spiders; each reads its sources from the database."""

@@ -1,0 +1,251 @@
+"""The `press-monitor` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.config import Config, ConfigError, load_config, resolve_path
+
+log = logging.getLogger("press_monitor.cli")
+
+
+class Context:
+    """Lazily loaded config and database, shared by the subcommands."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = resolve_path(config_path)
+        self._config: Config | None = None
+        self._db: Any = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                click.echo(f"config error:\n{exc}", err=True)
+                raise SystemExit(2) from None
+        return self._config
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            from storage.db import Database
+
+            self._db = Database(self.config.database_url)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    envvar="PRESS_MONITOR_CONFIG",
+    help="config file (default: ./config.yaml; env PRESS_MONITOR_CONFIG)",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.option(
+    "--log-format", default="text", show_default=True, type=click.Choice(["text", "json"])
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_level: str, log_format: str) -> None:
+    """Press and public social-media monitoring for one locality."""
+    from monitor.logs import setup_logging
+
+    setup_logging(log_level, log_format)
+    ctx.obj = Context(config_path)
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@pass_ctx
+def config_check(ctx: Context) -> None:
+    """Validate the config file; exit 2 with the path of each bad key."""
+    config = ctx.config
+    click.echo(
+        f"{ctx.config_path}: OK ({len(config.sources)} sources, "
+        f"{sum(len(k.words) for k in config.keywords.values())} keywords, "
+        f"{len(config.regex_rules)} regex rules, {len(config.analysts)} analysts)"
+    )
+
+
+@cli.command()
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="only these sources")
+@pass_ctx
+def collect(ctx: Context, sources: tuple[str, ...]) -> None:
+    """Fetch due sources and store new items."""
+    from monitor.pipeline import collect as do_collect
+
+    unknown = set(sources) - {s.name for s in ctx.config.sources}
+    if unknown:
+        raise click.UsageError(f"unknown source(s): {', '.join(sorted(unknown))}")
+    result = do_collect(ctx.db, ctx.config, sources)
+    _print_collect(result)
+    if result.error:
+        raise SystemExit(1)
+
+
+def _print_collect(result: Any) -> None:
+    for name, s in sorted(result.per_source.items()):
+        line = (
+            f"{name}: {s['requests']} requests, {s['not_modified']} not modified, "
+            f"{s['new']} new, {s['updated']} updated, {s['errors']} errors"
+        )
+        if s["error_reasons"]:
+            line += f" ({s['error_reasons'][0]})"
+        click.echo(line)
+    if result.error:
+        click.echo(f"collection failed: {result.error}", err=True)
+
+
+@cli.command()
+@click.option("--rescore", is_flag=True, help="report alerts that the current rules change")
+@click.option("--dry-run", is_flag=True, help="with --rescore: change nothing")
+@pass_ctx
+def analyze(ctx: Context, rescore: bool, dry_run: bool) -> None:
+    """Analyze items not yet analyzed with the current rule set."""
+    if rescore or dry_run:
+        click.echo("analyze --rescore/--dry-run is not built yet (issue #4)", err=True)
+        raise SystemExit(3)
+    from monitor.pipeline import analyze as do_analyze
+    from monitor.pipeline import make_alerts
+
+    analyzed, flagged = do_analyze(ctx.db, ctx.config)
+    created = make_alerts(ctx.db)
+    click.echo(f"analyzed {analyzed} items, {flagged} flagged, {len(created)} new alerts")
+
+
+@cli.command("analyze-text")
+@click.option(
+    "--trust",
+    default="unknown",
+    show_default=True,
+    type=click.Choice(["official", "press", "social", "unknown"]),
+)
+@pass_ctx
+def analyze_text(ctx: Context, trust: str) -> None:
+    """Analyze JSON lines {"id","text","title"} (or plain text) from stdin; JSON lines out."""
+    from monitor.textio import read_inputs
+    from monitor.wiring import ruleset
+    from nlp.analyzer import Analyzer
+
+    analyzer = Analyzer(ruleset(ctx.config))
+    for record in read_inputs(sys.stdin):
+        if "error" in record:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        result = analyzer.analyze(record["text"], record.get("title") or "", trust)
+        out = {
+            "id": record.get("id"),
+            "localities": result.localities,
+            "matches": result.matches,
+            "score": result.score,
+            "flagged": result.flagged,
+        }
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="send a digest now, whatever the schedule")
+@pass_ctx
+def digest(ctx: Context, force: bool) -> None:
+    """Send (or write to the outbox) the digest when it is due."""
+    from monitor.pipeline import digest as do_digest
+
+    outcome = do_digest(ctx.db, ctx.config, Path.cwd(), force=force)
+    click.echo(_describe_digest(outcome))
+    if outcome.state == "failed":
+        raise SystemExit(1)
+
+
+def _describe_digest(outcome: Any) -> str:
+    if outcome.state == "not_due":
+        return "digest: not due"
+    if outcome.state == "empty":
+        return f"digest #{outcome.digest_id}: no new alerts, nothing sent"
+    if outcome.state == "failed":
+        return f"digest #{outcome.digest_id}: delivery failed ({outcome.error}); will retry"
+    return f"digest #{outcome.digest_id}: {outcome.alert_count} alerts -> {outcome.location}"
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="one full cycle, then exit (for cron)")
+@pass_ctx
+def run(ctx: Context, once: bool) -> None:
+    """Run the service (or one cycle with --once)."""
+    from monitor.pipeline import run_cycle
+
+    if once:
+        result = run_cycle(ctx.db, ctx.config, Path.cwd())
+        _print_collect(result.collect)
+        click.echo(
+            f"analyzed {result.analyzed} items, {result.flagged} flagged, "
+            f"{len(result.new_alerts)} new alerts"
+        )
+        click.echo(_describe_digest(result.digest))
+        return
+    from monitor.service import serve_forever
+
+    serve_forever(ctx.config_path, ctx.config)
+
+
+@cli.command()
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+    help="fresh folder for the demo database and outbox",
+)
+@pass_ctx
+def demo(ctx: Context, workdir: Path) -> None:
+    """Run one full cycle against bundled sample outlets on 127.0.0.1 (offline)."""
+    from monitor.demo import run_demo
+    from monitor.summary import demo_summary
+
+    try:
+        result = run_demo(ctx.config_path, workdir.resolve())
+    except ConfigError as exc:
+        click.echo(f"config error:\n{exc}", err=True)
+        raise SystemExit(2) from None
+    click.echo(demo_summary(result))
+
+
+@cli.command()
+@pass_ctx
+def status(ctx: Context) -> None:
+    """Sources' health and queue sizes."""
+    from monitor.summary import status_report
+
+    text, healthy = status_report(ctx.db)
+    click.echo(text)
+    if not healthy:
+        raise SystemExit(1)
+
+
+from monitor.cli_alerts import alerts  # noqa: E402  (registers the alerts group)
+
+cli.add_command(alerts)
+
+
+def main() -> None:
+    cli(prog_name="press-monitor")

@@ -1,0 +1,88 @@
+"""`press-monitor alerts ...`: the analysts' queue on the command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import datetime
+
+import click
+
+from alerts.labels import CATEGORY_LABELS
+from alerts.queue import STATUSES, TransitionError, Verdict, change_status
+from alerts.views import alert_detail, list_alerts
+
+
+@click.group()
+def alerts() -> None:
+    """List, show and record verdicts on alerts."""
+
+
+@alerts.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="only this status")
+@click.option("--category", type=click.Choice(sorted(CATEGORY_LABELS)), help="only this category")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="created on or after (UTC date)")
+@click.option("--locality", help="unit name contains this text")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON lines")
+@click.pass_obj
+def list_cmd(
+    ctx: object,
+    status: str | None,
+    category: str | None,
+    since: datetime | None,
+    locality: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    rows = list_alerts(
+        ctx.db, status=status, category=category, since=since, locality=locality, limit=limit
+    )
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+        return
+    if not rows:
+        click.echo("no alerts")
+    for row in rows:
+        click.echo(
+            f"#{row['id']:<5} {row['status']:<14} {row['score']:>5.1f}  "
+            f"{','.join(row['categories']):<24} {row['source']:<22} {row['title'][:70]}"
+        )
+
+
+@alerts.command("show")
+@click.argument("alert_id", type=int)
+@click.pass_obj
+def show_cmd(ctx: object, alert_id: int) -> None:
+    detail = alert_detail(ctx.db, alert_id)
+    if detail is None:
+        raise click.ClickException(f"alert {alert_id} does not exist")
+    click.echo(detail)
+
+
+@alerts.command("verdict")
+@click.argument("alert_id", type=int)
+@click.argument("status", type=click.Choice(STATUSES))
+@click.option("--note", help="what was found")
+@click.option("--clarification", help="the office's clarification (false or misleading)")
+@click.option("--link", help="link to the published clarification")
+@click.option("--actor", default=getpass.getuser, show_default="current user")
+@click.pass_obj
+def verdict_cmd(
+    ctx: object,
+    alert_id: int,
+    status: str,
+    note: str | None,
+    clarification: str | None,
+    link: str | None,
+    actor: str,
+) -> None:
+    try:
+        with ctx.db.session() as session:
+            alert = change_status(
+                session, alert_id, Verdict(status, actor, note, clarification, link)
+            )
+            click.echo(f"alert #{alert.id} is now {alert.status}")
+    except TransitionError as exc:
+        raise click.ClickException(str(exc)) from None

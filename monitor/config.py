@@ -1,0 +1,277 @@
+"""The config.yaml schema (pydantic v2) and its loading, with errors that name the bad key.
+
+Ops edit this file by hand; a mistake must come back as "sources[2].url: ..." rather than a
+traceback, and a running service keeps its last good config when a new one is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+CONFIG_ENV = "PRESS_MONITOR_CONFIG"
+DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
+
+SourceKind = Literal["feed", "google_news", "site", "telegram"]
+TrustLevel = Literal["official", "press", "social", "unknown"]
+Category = Literal[
+    "rumour",
+    "fake_info",
+    "denial",
+    "scam",
+    "impersonation",
+    "urgency",
+    "disaster",
+    "health",
+    "doctored_media",
+]
+
+
+class Strict(BaseModel):
+    """Unknown keys are refused: a misspelt key must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(Strict):
+    """Either a fixed interval or a cron expression (evaluated in the service time zone)."""
+
+    interval_minutes: Annotated[int, Field(gt=0)] | None = None
+    cron: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Schedule:
+        if (self.interval_minutes is None) == (self.cron is None):
+            raise ValueError("give exactly one of interval_minutes or cron")
+        if self.cron is not None:
+            _check_cron(self.cron)
+        return self
+
+
+def _check_cron(expr: str) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr)
+    except ValueError as exc:
+        raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
+
+
+class Locality(Strict):
+    """The watched area, named as before the 2025 reorganization; the gazetteer derives the
+    former communes and the new units from underthesea's administrative data."""
+
+    name: Annotated[str, Field(min_length=1)]
+    province: Annotated[str, Field(min_length=1)]
+    district: Annotated[str, Field(min_length=1)]
+    aliases: list[Annotated[str, Field(min_length=2)]] = []
+    context_words: list[str] = []
+    conflict_words: list[str] = []
+    context_window: Annotated[int, Field(gt=0)] = 250
+
+    @model_validator(mode="after")
+    def _known_district(self) -> Locality:
+        from nlp.gazetteer import GazetteerError, build_gazetteer
+
+        try:
+            build_gazetteer(self.province, self.district, [])
+        except GazetteerError as exc:
+            raise ValueError(f"{exc} (names as before 2025-07-01)") from None
+        return self
+
+
+class Source(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+    kind: SourceKind
+    url: str | None = None
+    query: str | None = None
+    schedule: Schedule = Schedule(interval_minutes=60)
+    enabled: bool = True
+    trust: TrustLevel = "press"
+    max_pages: Annotated[int, Field(gt=0)] = 20
+    selectors: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _target(self) -> Source:
+        if self.kind == "google_news":
+            if not self.query:
+                raise ValueError("a google_news source needs a query")
+        elif not self.url:
+            raise ValueError(f"a {self.kind} source needs a url")
+        if self.url and not re.match(r"^https?://", self.url):
+            raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
+        return self
+
+
+class KeywordList(Strict):
+    """Negative weights are allowed for markers that lower suspicion (official denials)."""
+
+    weight: Annotated[float, Field(ge=-10, le=10)] = 1.0
+    words: list[Annotated[str, Field(min_length=1)]]
+
+
+class RegexRule(Strict):
+    name: Annotated[str, Field(min_length=1)]
+    category: Category
+    pattern: str
+    weight: Annotated[float, Field(ge=0)] = 1.0
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+
+class Scoring(Strict):
+    threshold: Annotated[float, Field(ge=0)] = 3.0
+    title_multiplier: Annotated[float, Field(ge=1)] = 1.5
+    trust_factors: dict[TrustLevel, Annotated[float, Field(ge=0)]] = {
+        "official": 0.5,
+        "press": 1.0,
+        "social": 1.3,
+        "unknown": 1.2,
+    }
+
+
+class Smtp(Strict):
+    host: str
+    port: Annotated[int, Field(gt=0, lt=65536)] = 587
+    tls: Literal["none", "starttls", "tls"] = "starttls"
+    user: str | None = None
+    password_env: str | None = None
+    sender: str
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30
+
+    def password(self) -> str | None:
+        """Secrets live only in the environment, never in config.yaml."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+class DigestSettings(Strict):
+    schedule: str = "0 7 * * *"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    all_clear: bool = False
+    subject_prefix: str = "[press-monitor]"
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        _check_cron(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class Crawler(Strict):
+    contact_url: str = "https://example.invalid/press-monitor"
+    download_timeout: Annotated[float, Field(gt=0)] = 30
+    max_response_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+    concurrency_per_domain: Annotated[int, Field(gt=0)] = 2
+    obey_robots: bool = True
+    autothrottle: bool = True
+
+
+class Config(Strict):
+    locality: Locality
+    sources: list[Source] = []
+    keywords: dict[Category, KeywordList] = {}
+    regex_rules: list[RegexRule] = []
+    scoring: Scoring = Scoring()
+    analysts: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+    smtp: Smtp | None = None
+    digest: DigestSettings = DigestSettings()
+    database_url: str = "sqlite:///data/press-monitor.db"
+    outbox: str = "data/outbox"
+    retention_days: Annotated[int, Field(gt=0)] = 180
+    crawler: Crawler = Crawler()
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"duplicate source name {source.name!r}")
+            seen.add(source.name)
+        return self
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; ``problems`` are (key path, reason) pairs."""
+
+    def __init__(self, path: Path, problems: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = [
+            f"{path}: {key}: {reason}" if key else f"{path}: {reason}" for key, reason in problems
+        ]
+        super().__init__("\n".join(lines))
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    if path:
+        return Path(path)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate config.yaml; the database URL may be overridden from the environment."""
+    file = resolve_path(path)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, [("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, [("", f"cannot read: {exc}")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(file, [("", f"{where}invalid YAML: {reason}")]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(file, [("", "the top level must be a mapping of keys")])
+    override = os.environ.get(DATABASE_URL_ENV)
+    if override:
+        raw["database_url"] = override
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(file, [(_key_path(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    """('sources', 2, 'url') -> 'sources[2].url'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in {"function-after", "function-before"} or "[" in str(part):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,74 @@
+"""`press-monitor demo`: one full cycle against bundled sample outlets, fully offline.
+
+The sample outlets are served from 127.0.0.1 by a real HTTP server, and the cycle runs on a
+fresh SQLite database, so the demo exercises the same code as production.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from monitor.config import Config, Source, load_config
+from monitor.fixture_server import FixtureServer
+from monitor.pipeline import CycleResult, run_cycle
+from storage.db import Database
+
+SITE = resources.files("monitor") / "demo_site"
+
+
+@dataclass
+class DemoResult:
+    workdir: Path
+    config: Config
+    cycle: CycleResult
+
+
+def prepare_site(target: Path, base_url: str) -> None:
+    """Copy the sample outlets to ``target``, with links pointing at the local server."""
+    if target.exists():
+        shutil.rmtree(target)
+    with resources.as_file(SITE) as site:
+        shutil.copytree(site, target)
+    for file in target.rglob("*"):
+        if file.suffix in {".xml", ".html"}:
+            file.write_text(
+                file.read_text(encoding="utf-8").replace("{base}", base_url), encoding="utf-8"
+            )
+
+
+def demo_config(base: Config, base_url: str, workdir: Path) -> Config:
+    raw_sources = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
+    sources = [
+        Source.model_validate({**s, "url": s["url"].replace("{base}", base_url)})
+        for s in raw_sources
+    ]
+    return base.model_copy(
+        update={
+            "sources": sources,
+            "database_url": f"sqlite:///{workdir / 'demo.db'}",
+            "outbox": str(workdir / "outbox"),
+            "smtp": None,
+        }
+    )
+
+
+def run_demo(config_path: str | Path | None, workdir: Path) -> DemoResult:
+    base = load_config(config_path)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    site_dir = workdir / "site"
+    with FixtureServer(site_dir) as server:
+        prepare_site(site_dir, server.base_url)
+        config = demo_config(base, server.base_url, workdir)
+        db = Database(config.database_url)
+        try:
+            cycle = run_cycle(db, config, workdir)
+        finally:
+            db.dispose()
+    return DemoResult(workdir, config, cycle)

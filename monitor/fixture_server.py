@@ -1,0 +1,116 @@
+"""A small static HTTP server on 127.0.0.1 with ETag/Last-Modified and conditional GET.
+
+It serves the demo's bundled outlets and the tests' fixtures: real HTTP on a real socket,
+so the crawler is exercised exactly as against a news site, without the internet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from collections.abc import Callable
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+FIXED_MTIME = 1_764_000_000  # Last-Modified of every file: stable across runs and clones
+
+mimetypes.add_type("application/rss+xml", ".rss")
+mimetypes.add_type("application/atom+xml", ".atom")
+
+
+class FixtureServer:
+    """Serve ``root`` (and optional custom routes) until stopped; use as a context manager."""
+
+    def __init__(
+        self, root: Path | None = None, routes: dict[str, Route] | None = None, port: int = 0
+    ) -> None:
+        self.root = root
+        self.routes = routes or {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        handler = _handler_class(self)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FixtureServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FixtureServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def _handler_class(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            server.requests.append((self.path, dict(self.headers.items())))
+            route = server.routes.get(path)
+            if route is not None:
+                route(self)
+                return
+            self._serve_file(path)
+
+        def _serve_file(self, path: str) -> None:
+            file = _resolve(server.root, path)
+            if file is None:
+                self._send(404, b"not found", "text/plain")
+                return
+            body = file.read_bytes()
+            etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+            last_modified = formatdate(FIXED_MTIME, usegmt=True)
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype.endswith("xml"):
+                ctype += "; charset=utf-8"
+            self._send(200, body, ctype, {"ETag": etag, "Last-Modified": last_modified})
+
+        def _send(
+            self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+def _resolve(root: Path | None, path: str) -> Path | None:
+    if root is None:
+        return None
+    candidate = (root / path.lstrip("/")).resolve()
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    if not candidate.is_file() or root.resolve() not in candidate.parents:
+        return None
+    return candidate

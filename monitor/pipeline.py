@@ -1,0 +1,135 @@
+"""The pipeline stages and one full cycle: collect, analyze, alert, digest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.digest import DigestOutcome, run_digest
+from alerts.queue import create_alerts
+from crawler.runner import CollectionError, crawl
+from monitor.config import Config
+from monitor.wiring import digest_options, ruleset, scrapy_settings, source_specs
+from nlp.analyzer import Analyzer
+from storage.analyses import pending_items, save_analysis
+from storage.db import Database
+from storage.models import RunSourceStat, Source
+from storage.runs import finish_run, start_run
+from storage.sources import sync_sources
+
+log = logging.getLogger("press_monitor.pipeline")
+
+
+@dataclass
+class CollectResult:
+    run_id: int
+    per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def failed_sources(self) -> list[str]:
+        return [name for name, s in self.per_source.items() if s["errors"]]
+
+
+@dataclass
+class CycleResult:
+    collect: CollectResult
+    analyzed: int
+    flagged: int
+    new_alerts: list[int]
+    digest: DigestOutcome
+
+
+def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> CollectResult:
+    with db.session() as session:
+        sync_sources(session, source_specs(config))
+        run_id = start_run(session, "collect").id
+    error = None
+    try:
+        crawl(db.url, run_id, scrapy_settings(config), sources)
+    except CollectionError as exc:
+        error = str(exc)
+        log.error("collection run %s failed: %s", run_id, exc)
+    with db.session() as session:
+        per_source = _run_stats(session, run_id)
+        totals = {
+            k: sum(s[k] for s in per_source.values())
+            for k in ("requests", "not_modified", "new", "updated", "errors")
+        }
+        finish_run(session, run_id, "failed" if error else "done", totals)
+    for name, stats in per_source.items():
+        for reason in stats["error_reasons"]:
+            log.warning("source %s: %s", name, reason)
+    return CollectResult(run_id, per_source, error)
+
+
+def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
+    rows = session.execute(
+        select(RunSourceStat, Source.name)
+        .join(Source, Source.id == RunSourceStat.source_id)
+        .where(RunSourceStat.run_id == run_id)
+    ).all()
+    return {
+        name: {
+            "requests": s.requests,
+            "not_modified": s.not_modified,
+            "new": s.new_items,
+            "updated": s.updated_items,
+            "errors": s.errors,
+            "error_reasons": s.error_reasons,
+        }
+        for s, name in rows
+    }
+
+
+def analyze(db: Database, config: Config, analyzer: Analyzer | None = None) -> tuple[int, int]:
+    """Analyze every item not yet analyzed with the current rule set; (analyzed, flagged)."""
+    analyzer = analyzer or Analyzer(ruleset(config))
+    analyzed = flagged = 0
+    with db.session() as session:
+        run_id = start_run(session, "analyze").id
+    with db.sessions() as session:
+        for batch in pending_items(session, analyzer.version):
+            for item in batch:
+                result = analyzer.analyze(item.text, item.title, item.trust)
+                save_analysis(
+                    session,
+                    item.id,
+                    analyzer.version,
+                    item.content_hash,
+                    {
+                        "localities": result.localities,
+                        "matches": result.matches,
+                        "score": result.score,
+                        "flagged": result.flagged,
+                    },
+                )
+                analyzed += 1
+                flagged += int(result.flagged)
+            session.commit()
+    with db.session() as session:
+        finish_run(session, run_id, "done", {"analyzed": analyzed, "flagged": flagged})
+    return analyzed, flagged
+
+
+def make_alerts(db: Database) -> list[int]:
+    with db.session() as session:
+        return create_alerts(session)
+
+
+def digest(db: Database, config: Config, base_dir: Path, force: bool = False) -> DigestOutcome:
+    return run_digest(db, digest_options(config, base_dir), force=force)
+
+
+def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
+    collected = collect(db, config)
+    analyzed, flagged = analyze(db, config)
+    new_alerts = make_alerts(db)
+    outcome = digest(db, config, base_dir)
+    return CycleResult(collected, analyzed, flagged, new_alerts, outcome)

@@ -1,0 +1,87 @@
+"""Translate the validated config into what each package takes.
+
+crawler, nlp and alerts do not read config.yaml; this module is the one place that knows
+both sides, so a config change never reaches into their code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alerts.delivery import SmtpOptions
+from alerts.digest import DigestOptions
+from crawler.sources import google_news_url
+from monitor.config import Config
+from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
+from storage.sources import SourceSpec
+
+
+def ruleset(config: Config) -> RuleSet:
+    loc = config.locality
+    return RuleSet(
+        locality=LocalitySpec(
+            province=loc.province,
+            district=loc.district,
+            aliases=tuple(loc.aliases),
+            context_words=tuple(loc.context_words),
+            conflict_words=tuple(loc.conflict_words),
+            window=loc.context_window,
+        ),
+        keywords=tuple(
+            KeywordRule(category, word, keyword_list.weight)
+            for category, keyword_list in sorted(config.keywords.items())
+            for word in keyword_list.words
+        ),
+        patterns=tuple(
+            PatternRule(r.name, r.category, r.pattern, r.weight) for r in config.regex_rules
+        ),
+        scoring=Scoring(
+            threshold=config.scoring.threshold,
+            title_multiplier=config.scoring.title_multiplier,
+            trust_factors=tuple(sorted(config.scoring.trust_factors.items())),
+        ),
+    )
+
+
+def source_specs(config: Config) -> list[SourceSpec]:
+    specs = []
+    for s in config.sources:
+        url = google_news_url(s.query or "") if s.kind == "google_news" else (s.url or "")
+        options: dict[str, Any] = {"max_pages": s.max_pages, "selectors": dict(s.selectors)}
+        specs.append(SourceSpec(s.name, s.kind, url, s.enabled, s.trust, options))
+    return specs
+
+
+def scrapy_settings(config: Config) -> dict[str, Any]:
+    c = config.crawler
+    return {
+        "USER_AGENT": f"press-monitor/0.1 (+{c.contact_url})",
+        "PRESS_MONITOR_CONTACT_URL": c.contact_url,
+        "DOWNLOAD_TIMEOUT": c.download_timeout,
+        "DOWNLOAD_MAXSIZE": c.max_response_bytes,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_domain,
+        "ROBOTSTXT_OBEY": c.obey_robots,
+        "AUTOTHROTTLE_ENABLED": c.autothrottle,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def digest_options(config: Config, base_dir: Path) -> DigestOptions:
+    smtp = None
+    sender = "press-monitor@localhost"
+    if config.smtp is not None:
+        s = config.smtp
+        sender = s.sender
+        smtp = SmtpOptions(s.host, s.port, s.tls, s.sender, s.user, s.password(), s.timeout_seconds)
+    outbox = Path(config.outbox)
+    return DigestOptions(
+        schedule=config.digest.schedule,
+        timezone=config.digest.timezone,
+        all_clear=config.digest.all_clear,
+        subject_prefix=config.digest.subject_prefix,
+        recipients=list(config.analysts),
+        outbox=outbox if outbox.is_absolute() else base_dir / outbox,
+        sender=sender,
+        smtp=smtp,
+    )
