@@ -42,12 +42,17 @@ def parse_feed(body: bytes, content_type: str | None = None) -> tuple[list[Entry
         entries.append(
             Entry(
                 url=link,
-                title=normalize_text(raw.get("title") or ""),
+                title=html_to_text(raw.get("title") or "").replace("\n", " "),
                 text=_entry_text(raw),
                 author=normalize_text(raw.get("author") or "") or None,
                 published_at=_entry_time(raw),
             )
         )
+    if not entries:
+        reason = _describe(parsed.get("bozo_exception")) if parsed.get("bozo") else "no usable"
+        raise FeedError(f"no usable entries ({reason}; {'; '.join(skipped[:3])})")
+    if parsed.get("bozo"):
+        skipped.append(f"feed is not well-formed: {_describe(parsed.get('bozo_exception'))}")
     return entries, skipped
 
 

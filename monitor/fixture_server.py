@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import shutil
 import threading
 from collections.abc import Callable
 from email.utils import formatdate
@@ -114,3 +115,15 @@ def _resolve(root: Path | None, path: str) -> Path | None:
     if not candidate.is_file() or root.resolve() not in candidate.parents:
         return None
     return candidate
+
+
+def copy_with_base(source: Path, target: Path, base_url: str,
+                   suffixes: tuple[str, ...] = (".xml", ".html", ".rss", ".atom")) -> None:
+    """Copy a fixture tree, replacing ``{base}`` in text files by the server's address."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source, target)
+    for file in target.rglob("*"):
+        if file.suffix in suffixes:
+            text = file.read_text(encoding="utf-8")
+            file.write_text(text.replace("{base}", base_url), encoding="utf-8")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from nlp.gazetteer import UNIT_WORDS, Gazetteer, Place, conflicting_places
 from nlp.matcher import Hit, PhraseMatcher
-from nlp.normalize import FoldedText
+from nlp.normalize import FoldedText, fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,9 @@ class LocalityTagger:
                         phrases.append((f"{word} {variant}", _Entry("place", place, level)))
             if place.ambiguous and place.counts:
                 conflicts.update(conflicting_places(place.name))
+        ours = gazetteer.names()
         phrases += [(w, _Entry("context")) for w in context_words]
-        phrases += [(w, _Entry("conflict")) for w in sorted(conflicts)]
+        phrases += [(w, _Entry("conflict")) for w in sorted(conflicts) if fold(w) not in ours]
         self._matcher: PhraseMatcher[_Entry] = PhraseMatcher(phrases)
 
     def tag(self, text: FoldedText) -> list[LocalityMention]:

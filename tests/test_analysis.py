@@ -1,0 +1,119 @@
+"""The analysis stage on realistic Vietnamese text written for these tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config
+from monitor.wiring import ruleset
+from nlp.analyzer import Analyzer
+from nlp.normalize import fold, fold_with_offsets
+from tests.helpers import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer(ruleset(load_config(ROOT / "config.yaml")))
+
+
+def units(result) -> set[str]:
+    return {loc["unit"].split(",")[0] for loc in result.localities}
+
+
+def test_fold_maps_back_to_original_offsets() -> None:
+    text = "Tin đồn ở Đắk Nông"
+    decomposed = "Tin \u0111o\u0302\u0300n"  # NFD: đồn with combining marks
+    assert fold(text) == "tin don o dak nong"
+    folded = fold_with_offsets(decomposed)
+    assert folded.folded == "tin don"
+    assert folded.span(4, 7) == (4, len(decomposed))
+
+
+def test_old_and_new_unit_names(analyzer: Analyzer) -> None:
+    old = analyzer.analyze("Tin đồn về dịch bệnh ở thị trấn Plei Kần, huyện Ngọc Hồi.")
+    new = analyzer.analyze("Người dân xã Dục Nông, tỉnh Quảng Ngãi được cảnh báo lừa đảo.")
+    assert units(old) == {"Thị trấn Plei Kần", "Huyện Ngọc Hồi"}
+    assert units(new) == {"Xã Dục Nông"}
+
+
+def test_ngoc_hoi_of_ha_noi_is_not_ours(analyzer: Analyzer) -> None:
+    for text in (
+        "Tin đồn giải tỏa ở xã Ngọc Hồi, huyện Thanh Trì, Hà Nội là sai sự thật.",
+        "Cảnh giác lừa đảo bán đất ở Ngọc Hồi gần Văn Điển.",
+        "Ngọc Hồi (Hà Nội): người dân xôn xao tin đồn.",
+    ):
+        result = analyzer.analyze(text)
+        assert result.localities == [], text
+        assert not result.flagged
+
+
+def test_no_diacritics_social_post_is_flagged(analyzer: Analyzer) -> None:
+    text = "tin don: dap thuy dien o ngoc hoi kon tum sap vo, ba con so tan khan cap!!!"
+    result = analyzer.analyze(text, trust="social")
+    assert units(result) == {"Huyện Ngọc Hồi"}
+    assert {"rumour", "disaster", "urgency"} <= set(result.categories)
+    assert result.flagged
+
+
+def test_scam_with_bank_account(analyzer: Analyzer) -> None:
+    text = ("Chúc mừng người dân xã Bờ Y trúng thưởng xe máy, vui lòng chuyển khoản trước "
+            "phí 500.000đ vào STK 1903 5555 8888 để nhận quà.")
+    result = analyzer.analyze(text, trust="social")
+    rules = {m["rule"] for m in result.matches}
+    assert "bank_account" in rules and "scam:trúng thưởng" in rules
+    assert result.flagged
+
+
+def test_official_denial_is_not_itself_flagged(analyzer: Analyzer) -> None:
+    title = "Huyện Ngọc Hồi bác bỏ tin đồn đóng cửa khẩu quốc tế Bờ Y"
+    text = ("UBND huyện Ngọc Hồi, tỉnh Kon Tum khẳng định thông tin lan truyền trên mạng "
+            "về việc đóng cửa khẩu quốc tế Bờ Y là thông tin sai sự thật.")
+    result = analyzer.analyze(text, title, trust="official")
+    assert result.localities and not result.flagged
+
+
+def test_offsets_point_at_the_original_characters(analyzer: Analyzer) -> None:
+    title = "Xôn xao TIN ĐỒN ở Sa Loong"
+    text = "Nhiều người  nói về  tin   don lua dao ở xã Sa Loong, tỉnh Quảng Ngãi."
+    result = analyzer.analyze(text, title)
+    for found in result.matches + result.localities:
+        source = title if found["field"] == "title" else text
+        assert source[found["start"]:found["end"]] == found["surface"]
+    surfaces = {m["surface"] for m in result.matches}
+    assert {"TIN ĐỒN", "tin   don", "lua dao"} <= surfaces
+
+
+def test_accented_lookalike_does_not_match(analyzer: Analyzer) -> None:
+    result = analyzer.analyze("Lúa đào ở xã Sa Loong được mùa, bà con vui mừng.")
+    assert not any(m["category"] == "scam" for m in result.matches)
+
+
+def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
+    lines = [
+        {"id": "a", "title": "Tin đồn ở Ngọc Hồi, Kon Tum",
+         "text": "Lừa đảo chuyển khoản trước ở thị trấn Plei Kần."},
+        {"id": "b", "text": "Xã Ngọc Hồi, Thanh Trì, Hà Nội có tin đồn."},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json {\n"
+    result = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
+                     stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines))
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    assert out[0]["flagged"] and not out[1]["flagged"]
+    first = out[0]["matches"][0]
+    assert set(first) >= {"rule", "category", "surface", "start", "end", "weight"}
+    assert set(out[0]["localities"][0]) >= {"unit", "surface", "start", "end"}
+
+    bad = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
+                  stdin=stdin)
+    assert bad.returncode == 0
+    assert "line 3: invalid JSON" in bad.stdout.splitlines()[-1]
+
+    plain = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
+                    stdin="Tin đồn lừa đảo ở xã Bờ Y.\nDòng thứ hai.")
+    (doc,) = [json.loads(line) for line in plain.stdout.splitlines()]
+    assert doc["flagged"] and doc["localities"][0]["surface"] == "xã Bờ Y"
