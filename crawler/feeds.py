@@ -7,13 +7,17 @@ module decides what counts as a broken feed and turns entries into our shape.
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
+from crawler.encoding import charset_from_content_type, decode_body
 from crawler.items import Entry
 from crawler.text import html_to_text, normalize_text
+
+_XML_DECL_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding=["'])[^"']+""")
 
 
 class FeedError(ValueError):
@@ -24,8 +28,10 @@ def parse_feed(body: bytes, content_type: str | None = None) -> tuple[list[Entry
     """Entries of a feed, and a reason for each entry that had to be skipped."""
     if not body.strip():
         raise FeedError("empty response")
-    headers = {"content-type": content_type} if content_type else None
-    parsed = feedparser.parse(body, response_headers=headers)
+    parsed = feedparser.parse(
+        _as_utf8(body, content_type),
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+    )
     if not parsed.entries:
         if parsed.get("bozo"):
             raise FeedError(f"not a valid feed: {_describe(parsed.get('bozo_exception'))}")
@@ -54,6 +60,14 @@ def parse_feed(body: bytes, content_type: str | None = None) -> tuple[list[Entry
     if parsed.get("bozo"):
         skipped.append(f"feed is not well-formed: {_describe(parsed.get('bozo_exception'))}")
     return entries, skipped
+
+
+def _as_utf8(body: bytes, content_type: str | None) -> bytes:
+    """Decode once, our way (a wrong charset declaration is common), and hand feedparser
+    UTF-8 with a matching XML declaration."""
+    text = decode_body(body, charset_from_content_type(content_type))
+    text = _XML_DECL_ENCODING.sub(r"\1utf-8", text, count=1)
+    return text.encode("utf-8")
 
 
 def _entry_text(raw: Any) -> str:

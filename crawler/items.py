@@ -18,6 +18,7 @@ class Entry:
     text: str
     author: str | None = None
     published_at: datetime | None = None
+    needs_fulltext: bool = False
 
 
 @dataclass
@@ -31,7 +32,37 @@ class FeedDocument:
 
 
 @dataclass
+class Article:
+    """An article page, a channel message, or the full text of a feed entry
+    (``completes_entry``: then only its text is filled in)."""
+
+    source_id: int
+    url: str
+    title: str
+    text: str
+    author: str | None = None
+    published_at: datetime | None = None
+    completes_entry: bool = False
+
+
+@dataclass
+class PageFetched:
+    """A listing or channel page was fetched: it counts as a request and a success."""
+
+    source_id: int
+    status: int
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
 class FetchFailure:
+    """A failed fetch. ``article``: of one article (the source itself is fine);
+    ``permanent``: retrying will not help (404, robots.txt, no text on the page)."""
+
     source_id: int
     reason: str
     status: int | None = None
+    url: str | None = None
+    article: bool = False
+    permanent: bool = False

@@ -13,6 +13,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 PRESS_MONITOR_DATABASE_URL = os.environ.get(
     "PRESS_MONITOR_DATABASE_URL", "sqlite:///data/press-monitor.db"
 )
+PRESS_MONITOR_CONFIG = os.environ.get("PRESS_MONITOR_CONFIG", "config.yaml")
 PRESS_MONITOR_RUN_ID = None
 PRESS_MONITOR_CONTACT_URL = "https://example.invalid/press-monitor"
 
@@ -37,4 +38,11 @@ TELNETCONSOLE_ENABLED = False
 HTTPCACHE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 30.0
+
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryBackoffMiddleware": 560}
+# Fills the sources table from config.yaml, so `scrapy crawl feeds` works on its own;
+# `press-monitor collect` syncs itself and turns this off.
+EXTENSIONS = {"monitor.scrapy_sync.SyncSourcesFromConfig": 100}

@@ -6,7 +6,6 @@ text is always NFC so that hashes, matching and offsets agree.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 
@@ -38,7 +37,3 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-
-
-def content_hash(title: str, text: str) -> str:
-    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()

@@ -109,6 +109,7 @@ def _print_collect(result: Any) -> None:
         line = (
             f"{name}: {s['requests']} requests, {s['not_modified']} not modified, "
             f"{s['new']} new, {s['updated']} updated, {s['errors']} errors"
+            + (f", {s['article_errors']} article errors" if s["article_errors"] else "")
         )
         if s["error_reasons"]:
             line += f" ({s['error_reasons'][0]})"

@@ -103,6 +103,9 @@ class Source(Strict):
     trust: TrustLevel = "press"
     max_pages: Annotated[int, Field(gt=0)] = 20
     selectors: dict[str, str] = {}
+    # feed: follow entries with a short summary to the article page for the full text.
+    # Turn off for RSS bridges of social pages, whose links lead behind log-in walls.
+    follow_links: bool = True
 
     @model_validator(mode="after")
     def _target(self) -> Source:

@@ -117,8 +117,12 @@ def _resolve(root: Path | None, path: str) -> Path | None:
     return candidate
 
 
-def copy_with_base(source: Path, target: Path, base_url: str,
-                   suffixes: tuple[str, ...] = (".xml", ".html", ".rss", ".atom")) -> None:
+def copy_with_base(
+    source: Path,
+    target: Path,
+    base_url: str,
+    suffixes: tuple[str, ...] = (".xml", ".html", ".rss", ".atom"),
+) -> None:
     """Copy a fixture tree, replacing ``{base}`` in text files by the server's address."""
     if target.exists():
         shutil.rmtree(target)

@@ -60,7 +60,7 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
         per_source = _run_stats(session, run_id)
         totals = {
             k: sum(s[k] for s in per_source.values())
-            for k in ("requests", "not_modified", "new", "updated", "errors")
+            for k in ("requests", "not_modified", "new", "updated", "errors", "article_errors")
         }
         finish_run(session, run_id, "failed" if error else "done", totals)
     for name, stats in per_source.items():
@@ -82,6 +82,7 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
             "new": s.new_items,
             "updated": s.updated_items,
             "errors": s.errors,
+            "article_errors": s.article_errors,
             "error_reasons": s.error_reasons,
         }
         for s, name in rows

@@ -48,7 +48,11 @@ def source_specs(config: Config) -> list[SourceSpec]:
     specs = []
     for s in config.sources:
         url = google_news_url(s.query or "") if s.kind == "google_news" else (s.url or "")
-        options: dict[str, Any] = {"max_pages": s.max_pages, "selectors": dict(s.selectors)}
+        options: dict[str, Any] = {
+            "max_pages": s.max_pages,
+            "selectors": dict(s.selectors),
+            "follow_links": s.follow_links and s.kind == "feed",
+        }
         specs.append(SourceSpec(s.name, s.kind, url, s.enabled, s.trust, options))
     return specs
 
@@ -64,6 +68,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": c.obey_robots,
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
         "LOG_LEVEL": "WARNING",
+        "EXTENSIONS": {"monitor.scrapy_sync.SyncSourcesFromConfig": None},
     }
 
 

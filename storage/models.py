@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -73,6 +74,7 @@ class Item(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     purged: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_fulltext: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     source: Mapped[Source] = relationship()
     analysis: Mapped[Analysis | None] = relationship(back_populates="item", uselist=False)
@@ -188,6 +190,7 @@ class RunSourceStat(Base):
     new_items: Mapped[int] = mapped_column(Integer, default=0)
     updated_items: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    article_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error_reasons: Mapped[list[Any]] = mapped_column(default=list)
 
     run: Mapped[Run] = relationship(back_populates="source_stats")

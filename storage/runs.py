@@ -31,6 +31,7 @@ def save_source_stats(session: Session, run_id: int, source_id: int, stats: dict
             new_items=stats.get("new", 0),
             updated_items=stats.get("updated", 0),
             errors=stats.get("errors", 0),
+            article_errors=stats.get("article_errors", 0),
             error_reasons=list(stats.get("error_reasons", []))[:50],
         )
     )

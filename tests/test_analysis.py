@@ -59,8 +59,10 @@ def test_no_diacritics_social_post_is_flagged(analyzer: Analyzer) -> None:
 
 
 def test_scam_with_bank_account(analyzer: Analyzer) -> None:
-    text = ("Chúc mừng người dân xã Bờ Y trúng thưởng xe máy, vui lòng chuyển khoản trước "
-            "phí 500.000đ vào STK 1903 5555 8888 để nhận quà.")
+    text = (
+        "Chúc mừng người dân xã Bờ Y trúng thưởng xe máy, vui lòng chuyển khoản trước "
+        "phí 500.000đ vào STK 1903 5555 8888 để nhận quà."
+    )
     result = analyzer.analyze(text, trust="social")
     rules = {m["rule"] for m in result.matches}
     assert "bank_account" in rules and "scam:trúng thưởng" in rules
@@ -69,8 +71,10 @@ def test_scam_with_bank_account(analyzer: Analyzer) -> None:
 
 def test_official_denial_is_not_itself_flagged(analyzer: Analyzer) -> None:
     title = "Huyện Ngọc Hồi bác bỏ tin đồn đóng cửa khẩu quốc tế Bờ Y"
-    text = ("UBND huyện Ngọc Hồi, tỉnh Kon Tum khẳng định thông tin lan truyền trên mạng "
-            "về việc đóng cửa khẩu quốc tế Bờ Y là thông tin sai sự thật.")
+    text = (
+        "UBND huyện Ngọc Hồi, tỉnh Kon Tum khẳng định thông tin lan truyền trên mạng "
+        "về việc đóng cửa khẩu quốc tế Bờ Y là thông tin sai sự thật."
+    )
     result = analyzer.analyze(text, title, trust="official")
     assert result.localities and not result.flagged
 
@@ -81,7 +85,7 @@ def test_offsets_point_at_the_original_characters(analyzer: Analyzer) -> None:
     result = analyzer.analyze(text, title)
     for found in result.matches + result.localities:
         source = title if found["field"] == "title" else text
-        assert source[found["start"]:found["end"]] == found["surface"]
+        assert source[found["start"] : found["end"]] == found["surface"]
     surfaces = {m["surface"] for m in result.matches}
     assert {"TIN ĐỒN", "tin   don", "lua dao"} <= surfaces
 
@@ -93,13 +97,21 @@ def test_accented_lookalike_does_not_match(analyzer: Analyzer) -> None:
 
 def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
     lines = [
-        {"id": "a", "title": "Tin đồn ở Ngọc Hồi, Kon Tum",
-         "text": "Lừa đảo chuyển khoản trước ở thị trấn Plei Kần."},
+        {
+            "id": "a",
+            "title": "Tin đồn ở Ngọc Hồi, Kon Tum",
+            "text": "Lừa đảo chuyển khoản trước ở thị trấn Plei Kần.",
+        },
         {"id": "b", "text": "Xã Ngọc Hồi, Thanh Trì, Hà Nội có tin đồn."},
     ]
     stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json {\n"
-    result = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
-                     stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines))
+    result = run_cli(
+        "--config",
+        str(ROOT / "config.yaml"),
+        "analyze-text",
+        cwd=tmp_path,
+        stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines),
+    )
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "b"]
@@ -108,12 +120,16 @@ def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
     assert set(first) >= {"rule", "category", "surface", "start", "end", "weight"}
     assert set(out[0]["localities"][0]) >= {"unit", "surface", "start", "end"}
 
-    bad = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
-                  stdin=stdin)
+    bad = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path, stdin=stdin)
     assert bad.returncode == 0
     assert "line 3: invalid JSON" in bad.stdout.splitlines()[-1]
 
-    plain = run_cli("--config", str(ROOT / "config.yaml"), "analyze-text", cwd=tmp_path,
-                    stdin="Tin đồn lừa đảo ở xã Bờ Y.\nDòng thứ hai.")
+    plain = run_cli(
+        "--config",
+        str(ROOT / "config.yaml"),
+        "analyze-text",
+        cwd=tmp_path,
+        stdin="Tin đồn lừa đảo ở xã Bờ Y.\nDòng thứ hai.",
+    )
     (doc,) = [json.loads(line) for line in plain.stdout.splitlines()]
     assert doc["flagged"] and doc["localities"][0]["surface"] == "xã Bờ Y"

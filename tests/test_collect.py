@@ -55,8 +55,9 @@ def feed_config(base_url: str, db_url: str) -> Config:
         "server-error": "/error.rss",
         "empty": "/empty.rss",
     }
-    sources = [Source(name=n, kind="feed", url=base_url + p, trust="press")
-               for n, p in names.items()]
+    sources = [
+        Source(name=n, kind="feed", url=base_url + p, trust="press") for n, p in names.items()
+    ]
     return load_config(ROOT / "config.yaml").model_copy(
         update={"sources": sources, "database_url": db_url}
     )
@@ -72,29 +73,36 @@ def test_feeds_are_collected_and_bad_ones_recorded(
     stats = result.per_source
     assert stats["local-rss"]["new"] == 2
     assert stats["thanh-tri-atom"]["new"] == 1
-    assert set(result.failed_sources) == {"broken", "html-page", "missing", "server-error",
-                                          "empty"}
+    assert set(result.failed_sources) == {"broken", "html-page", "missing", "server-error", "empty"}
     assert "404" in stats["missing"]["error_reasons"][0]
     assert "500" in stats["server-error"]["error_reasons"][0]
     assert "empty" in stats["empty"]["error_reasons"][0]
     assert "no usable entries" in stats["broken"]["error_reasons"][0]
     assert "not a" in stats["html-page"]["error_reasons"][0]
     assert any("no http(s) link" in r for r in stats["local-rss"]["error_reasons"])
+    # the Atom entry's article page is missing: an article error, not a failing source
+    assert stats["thanh-tri-atom"]["errors"] == 0
+    assert stats["thanh-tri-atom"]["article_errors"] == 1
 
     with db.session() as session:
         item = session.scalar(select(Item).where(Item.title.like("%cắt điện%")))
         assert item is not None
-        assert item.canonical_url == feed_server.base_url.replace("http://", "http://") + \
-            "/bai/cat-dien.html"
+        assert item.canonical_url == feed_server.base_url + "/bai/cat-dien.html"
         assert item.url.strip().endswith("#top")
         assert item.title == 'Người dân Plei Kần xôn xao vì tin đồn "cắt điện 3 ngày"'
-        assert item.text == ("Tin đồn lan truyền trên mạng về việc cắt điện toàn huyện Ngọc Hồi, "
-                             "tỉnh Kon Tum là sai sự thật.")
+        # the feed's summary was short: the full text comes from the article page
+        assert item.text.startswith("Mấy ngày qua, trên các nhóm mạng xã hội lan truyền")
+        assert item.text.endswith("không chia sẻ những tin chưa được kiểm chứng.")
+        assert "Trang chủ" not in item.text and "©" not in item.text
+        assert not item.needs_fulltext
+
         assert item.author == "Phóng viên A"
         assert item.published_at == datetime(2025, 7, 1, 2, 30)
         assert len(item.content_hash) == 64
 
         atom = session.scalar(select(Item).where(Item.url.like("%giai-toa%")))
+        assert atom.text == "Tin đồn lừa đảo giải tỏa đất ở xã Ngọc Hồi, huyện Thanh Trì, Hà Nội."
+        assert not atom.needs_fulltext  # a 404 is final: the summary stays
         assert atom.title == "Tin đồn giải tỏa ở xã Ngọc Hồi & Văn Điển"
         assert atom.author == "Thu Hà"
         assert atom.published_at == datetime(2025, 8, 1, 0, 30)

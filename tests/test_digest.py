@@ -19,8 +19,11 @@ def read_eml(path: Path) -> email.message.EmailMessage:
 
 
 def test_digest_written_once_with_escaped_vietnamese(db: Database, tmp_path: Path) -> None:
-    flagged_item(db, title='<script>alert("x")</script> Tin đồn ở Ngọc Hồi',
-                 url="http://127.0.0.1/bai/x.html")
+    flagged_item(
+        db,
+        title='<script>alert("x")</script> Tin đồn ở Ngọc Hồi',
+        url="http://127.0.0.1/bai/x.html",
+    )
     flagged_item(db, n=2, url="javascript:alert(1)")
     options = DigestOptions(outbox=tmp_path / "outbox", recipients=["a@example.invalid"])
 
@@ -65,5 +68,6 @@ def test_next_period_after_schedule(db: Database, tmp_path: Path) -> None:
 def test_next_due_is_in_ho_chi_minh_time() -> None:
     after = datetime(2025, 7, 1, 1, 0)  # 08:00 +07
     assert next_due("0 7 * * *", "Asia/Ho_Chi_Minh", after) == datetime(2025, 7, 2, 0, 0)
-    assert next_due("0 7 * * *", "Asia/Ho_Chi_Minh", after - timedelta(hours=2)) == \
-        datetime(2025, 7, 1, 0, 0)
+    assert next_due("0 7 * * *", "Asia/Ho_Chi_Minh", after - timedelta(hours=2)) == datetime(
+        2025, 7, 1, 0, 0
+    )

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 def test_demo_flags_our_rumours_and_scams_not_ha_noi(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
-    result = run_cli("--config", str(ROOT / "config.yaml"), "demo", "--workdir", str(workdir),
-                     cwd=tmp_path)
+    result = run_cli(
+        "--config", str(ROOT / "config.yaml"), "demo", "--workdir", str(workdir), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "sources:  5 collected" in result.stdout
     assert "written to" in result.stdout
@@ -36,16 +37,23 @@ def test_demo_flags_our_rumours_and_scams_not_ha_noi(tmp_path: Path) -> None:
     }
     for title in flagged_titles:
         assert title in text
-    for not_ours in ("Xã Ngọc Hồi (Hà Nội)", "Thanh Trì", "bác bỏ tin đồn sáp nhập",
-                     "Không có chuyện xả lũ", "Hội thi văn hóa"):
+    for not_ours in (
+        "Xã Ngọc Hồi (Hà Nội)",
+        "Thanh Trì",
+        "bác bỏ tin đồn sáp nhập",
+        "Không có chuyện xả lũ",
+        "Hội thi văn hóa",
+    ):
         assert not_ours not in text
     assert "4 cảnh báo mới" in message["Subject"]
 
 
 def _cycle_counts(db_path: Path) -> dict[str, int]:
     with sqlite3.connect(db_path) as conn:
-        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
-                for t in ("items", "alerts", "digests", "analyses")}
+        return {
+            t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("items", "alerts", "digests", "analyses")
+        }
 
 
 def test_run_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
@@ -54,9 +62,12 @@ def test_run_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
         copy_with_base(SITE, site, server.base_url)
         raw = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
         sources = [{**s, "url": s["url"].replace("{base}", server.base_url)} for s in raw]
-        config = write_config(tmp_path / "config.yaml", sources=sources,
-                              database_url=f"sqlite:///{tmp_path / 'pm.db'}",
-                              outbox=str(tmp_path / "outbox"))
+        config = write_config(
+            tmp_path / "config.yaml",
+            sources=sources,
+            database_url=f"sqlite:///{tmp_path / 'pm.db'}",
+            outbox=str(tmp_path / "outbox"),
+        )
 
         first = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
         assert first.returncode == 0, first.stderr
@@ -77,7 +88,9 @@ def test_run_once_reports_failed_source_and_exits_zero(tmp_path: Path) -> None:
         config = write_config(
             tmp_path / "config.yaml",
             sources=[{"name": "gone", "kind": "feed", "url": server.base_url + "/gone.rss"}],
-            database_url=f"sqlite:///{tmp_path / 'pm.db'}", outbox=str(tmp_path / "outbox"))
+            database_url=f"sqlite:///{tmp_path / 'pm.db'}",
+            outbox=str(tmp_path / "outbox"),
+        )
         result = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
         status = run_cli("--config", str(config), "status", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -23,18 +23,34 @@ def _source(db: Database) -> int:
     return ids["bao-a"]
 
 
-def _item(source_id: int, url: str = "http://127.0.0.1/bai/1.html", text: str = "Nội dung",
-          content_hash: str = "h1") -> ItemData:
-    return ItemData(source_id=source_id, url=url + "?utm_source=x", canonical_url=url,
-                    title="Tiêu đề có dấu: Ngọc Hồi", text=text, content_hash=content_hash,
-                    author="Tác giả", published_at=datetime(2025, 7, 1, 2, 30))
+def _item(
+    source_id: int, url: str = "http://127.0.0.1/bai/1.html", text: str = "Nội dung"
+) -> ItemData:
+    return ItemData(
+        source_id=source_id,
+        url=url + "?utm_source=x",
+        canonical_url=url,
+        title="Tiêu đề có dấu: Ngọc Hồi",
+        text=text,
+        author="Tác giả",
+        published_at=datetime(2025, 7, 1, 2, 30),
+    )
 
 
 def test_schema_is_created_on_first_use_and_current(db: Database) -> None:
     assert schema_is_current(db.engine)
     tables = set(sa.inspect(db.engine).get_table_names())
-    assert {"sources", "items", "analyses", "alerts", "alert_events", "digests", "runs",
-            "run_source_stats", "alembic_version"} <= tables
+    assert {
+        "sources",
+        "items",
+        "analyses",
+        "alerts",
+        "alert_events",
+        "digests",
+        "runs",
+        "run_source_stats",
+        "alembic_version",
+    } <= tables
     Database(db.url).dispose()  # a second open is a no-op migration
 
 
@@ -44,7 +60,7 @@ def test_item_round_trip_and_upsert(db: Database) -> None:
         assert upsert_item(session, _item(source_id)) == "new"
     with db.session() as session:
         assert upsert_item(session, _item(source_id)) == "unchanged"
-        assert upsert_item(session, _item(source_id, text="Sửa", content_hash="h2")) == "updated"
+        assert upsert_item(session, _item(source_id, text="Sửa")) == "updated"
     with db.session() as session:
         (item,) = session.scalars(select(Item)).all()
         assert item.title == "Tiêu đề có dấu: Ngọc Hồi"
@@ -57,10 +73,12 @@ def test_item_round_trip_and_upsert(db: Database) -> None:
 def test_canonical_url_is_unique(db: Database) -> None:
     source_id = _source(db)
     with pytest.raises(IntegrityError), db.session() as session:
-        session.add_all([
-            Item(source_id=source_id, url="u1", canonical_url="http://x/1", content_hash="a"),
-            Item(source_id=source_id, url="u2", canonical_url="http://x/1", content_hash="b"),
-        ])
+        session.add_all(
+            [
+                Item(source_id=source_id, url="u1", canonical_url="http://x/1", content_hash="a"),
+                Item(source_id=source_id, url="u2", canonical_url="http://x/1", content_hash="b"),
+            ]
+        )
 
 
 def test_analysis_and_alert_are_idempotent(db: Database) -> None:
@@ -69,11 +87,22 @@ def test_analysis_and_alert_are_idempotent(db: Database) -> None:
         upsert_item(session, _item(source_id))
     with db.session() as session:
         (batch,) = list(pending_items(session, "v1"))
-        result = {"localities": [{"unit": "Huyện Ngọc Hồi", "surface": "Ngọc Hồi", "start": 0,
-                                  "end": 8}],
-                  "matches": [{"rule": "rumour:tin đồn", "category": "rumour", "weight": 2.0,
-                               "surface": "tin đồn", "start": 1, "end": 8, "field": "text"}],
-                  "score": 4.0, "flagged": True}
+        result = {
+            "localities": [{"unit": "Huyện Ngọc Hồi", "surface": "Ngọc Hồi", "start": 0, "end": 8}],
+            "matches": [
+                {
+                    "rule": "rumour:tin đồn",
+                    "category": "rumour",
+                    "weight": 2.0,
+                    "surface": "tin đồn",
+                    "start": 1,
+                    "end": 8,
+                    "field": "text",
+                }
+            ],
+            "score": 4.0,
+            "flagged": True,
+        }
         save_analysis(session, batch[0].id, "v1", batch[0].content_hash, result)
     with db.session() as session:
         assert list(pending_items(session, "v1")) == []

@@ -1,85 +1,111 @@
-"""The `feeds` spider: RSS/Atom sources (and Google News searches) with conditional GET."""
+"""The `feeds` spider: RSS/Atom sources and Google News searches, with conditional GET.
+
+Entries whose feed gives only a short summary are followed to the article page for the
+full text (not for Google News, whose links lead to Google).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 import scrapy
 from scrapy.http import Response
-from twisted.python.failure import Failure
 
+from crawler.encoding import charset_from_content_type, decode_body
+from crawler.extract import ExtractionError, extract_article
 from crawler.feeds import FeedError, parse_feed
-from crawler.items import FeedDocument, FetchFailure
+from crawler.items import Article, FeedDocument, FetchFailure
 from crawler.sources import FEED_KINDS
-from storage.db import Database
-from storage.sources import enabled_sources
+from crawler.spiders.base import (
+    SourceSpider,
+    conditional_headers,
+    extraction_failure,
+    header,
+    http_error,
+)
+from storage.items import items_needing_fulltext
+from storage.models import Source, utcnow
+
+FULLTEXT_MIN_CHARS = 400
+FULLTEXT_RETRY_DAYS = 3
 
 
-class FeedsSpider(scrapy.Spider):
+class FeedsSpider(SourceSpider):
     name = "feeds"
+    kinds = FEED_KINDS
 
-    def __init__(self, sources: str = "", *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.source_names = [s for s in sources.split(",") if s]
+    def requests_for(self, source: Source) -> Iterable[scrapy.Request]:
+        yield self.request(
+            source.url,
+            source.id,
+            self.parse_feed,
+            headers=conditional_headers(source.etag, source.last_modified),
+            follow=source.options.get("follow_links", False),
+        )
+        if source.options.get("follow_links", False):
+            with self.db.session() as session:
+                pending = items_needing_fulltext(
+                    session, source.id, utcnow() - timedelta(days=FULLTEXT_RETRY_DAYS)
+                )
+            for url in pending:
+                yield self._fulltext_request(url, source.id)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self._requests():
-            yield request
-
-    def _requests(self) -> Iterator[scrapy.Request]:
-        db = Database(self.settings["PRESS_MONITOR_DATABASE_URL"])
-        try:
-            with db.session() as session:
-                rows = enabled_sources(session, FEED_KINDS, self.source_names)
-                targets = [(r.id, r.name, r.url, r.etag, r.last_modified) for r in rows]
-        finally:
-            db.dispose()
-        for source_id, name, url, etag, last_modified in targets:
-            headers = {}
-            if etag:
-                headers["If-None-Match"] = etag
-            if last_modified:
-                headers["If-Modified-Since"] = last_modified
-            yield scrapy.Request(
-                url,
-                headers=headers,
-                callback=self.parse_feed,
-                errback=self.failed,
-                dont_filter=True,
-                meta={"source_id": source_id, "source_name": name, "handle_httpstatus_all": True},
-            )
-
-    def parse_feed(self, response: Response) -> Iterator[FeedDocument | FetchFailure]:
+    def parse_feed(
+        self, response: Response
+    ) -> Iterator[FeedDocument | FetchFailure | scrapy.Request]:
         source_id = response.meta["source_id"]
         if response.status == 304:
             yield FeedDocument(source_id=source_id, status=304)
             return
-        if response.status >= 400:
-            yield FetchFailure(source_id, f"HTTP {response.status}", response.status)
+        if (failure := http_error(response)) is not None:
+            yield failure
             return
         try:
-            entries, skipped = parse_feed(
-                response.body, response.headers.get("Content-Type", b"").decode("latin-1")
-            )
+            entries, skipped = parse_feed(response.body, header(response, b"Content-Type"))
         except FeedError as exc:
-            yield FetchFailure(source_id, str(exc), response.status)
+            yield FetchFailure(source_id, str(exc), response.status, url=response.url)
             return
+        follow = response.meta.get("follow", False)
+        new_urls = set(self.unknown(e.url for e in entries)) if follow else set()
+        for entry in entries:
+            entry.needs_fulltext = entry.url in new_urls and len(entry.text) < FULLTEXT_MIN_CHARS
         yield FeedDocument(
             source_id=source_id,
             status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
+            etag=header(response, b"ETag"),
+            last_modified=header(response, b"Last-Modified"),
             entries=entries,
             skipped=skipped,
         )
+        for entry in entries:
+            if entry.needs_fulltext:
+                yield self._fulltext_request(entry.url, source_id)
 
-    def failed(self, failure: Failure) -> Iterator[FetchFailure]:
-        request = failure.request  # type: ignore[attr-defined]
-        reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
-        yield FetchFailure(request.meta["source_id"], reason)
+    def _fulltext_request(self, url: str, source_id: int) -> scrapy.Request:
+        return self.request(url, source_id, self.parse_fulltext, completes_entry=True, article=True)
 
+    def parse_fulltext(self, response: Response) -> Iterator[Article | FetchFailure]:
+        source_id = response.meta["source_id"]
+        if (failure := http_error(response)) is not None:
+            yield failure
+            return
+        html = decode_body(
+            response.body, charset_from_content_type(header(response, b"Content-Type"))
+        )
+        try:
+            article = extract_article(html, response.url)
+        except ExtractionError as exc:
+            yield extraction_failure(response, exc)
+            return
 
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
+        original = response.request.meta.get("redirect_urls", [response.url])[0]
+        yield Article(
+            source_id,
+            original,
+            article.title,
+            article.text,
+            article.author,
+            article.published_at,
+            completes_entry=True,
+        )

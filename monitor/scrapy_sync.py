@@ -1,0 +1,33 @@
+"""A Scrapy extension so that `scrapy crawl NAME` works on its own from the repository.
+
+The spiders read their sources from the database; this fills it from config.yaml
+(PRESS_MONITOR_CONFIG, default ./config.yaml) before the crawl starts. `press-monitor
+collect` syncs the sources itself and disables this extension in the crawler it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.crawler import Crawler
+
+from monitor.config import load_config
+from monitor.wiring import source_specs
+from storage.db import Database
+from storage.sources import sync_sources
+
+log = logging.getLogger(__name__)
+
+
+class SyncSourcesFromConfig:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SyncSourcesFromConfig:
+        config = load_config(crawler.settings.get("PRESS_MONITOR_CONFIG"))
+        db = Database(crawler.settings["PRESS_MONITOR_DATABASE_URL"])
+        try:
+            with db.session() as session:
+                sync_sources(session, source_specs(config))
+        finally:
+            db.dispose()
+        log.info("sources synced from config (%d)", len(config.sources))
+        return cls()
