@@ -198,6 +198,8 @@ class Crawler(Strict):
     concurrency_per_domain: Annotated[int, Field(gt=0)] = 2
     obey_robots: bool = True
     autothrottle: bool = True
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
 
 
 class Config(Strict):

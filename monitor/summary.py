@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from alerts.render import local_time
 from storage.db import Database
-from storage.models import Alert, Item, Source, utcnow
+from storage.models import RunSourceStat, Source, utcnow
+from storage.status import alert_counts, items_since, latest_source_stats
 
 FAILURE_LIMIT = 3
 TZ = "Asia/Ho_Chi_Minh"
@@ -36,37 +37,41 @@ def demo_summary(result: object) -> str:
 
 
 def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str, bool]:
-    """Text for `status` and whether every source is healthy."""
-    since = utcnow() - timedelta(hours=24)
+    """Text for `status` and whether every enabled source is healthy."""
+    lines = ["Sources (times in Asia/Ho_Chi_Minh):"]
     healthy = True
-    lines = ["Sources:"]
     with db.session() as session:
-        recent = dict(
-            session.execute(
-                select(Item.source_id, func.count())
-                .where(Item.fetched_at >= since)
-                .group_by(Item.source_id)
-            ).all()
-        )
+        recent = items_since(session, utcnow() - timedelta(hours=24))
+        last_stats = latest_source_stats(session)
         for source in session.scalars(select(Source).order_by(Source.name)):
-            failing = source.consecutive_failures >= failure_limit and source.enabled
+            failing = source.enabled and source.consecutive_failures >= failure_limit
             healthy &= not failing
-            lines.append(
-                f"  {source.name:<28} {'enabled' if source.enabled else 'disabled':<8} "
-                f"last ok: {local_time(source.last_success_at, TZ):<16}  "
-                f"failures in a row: {source.consecutive_failures}  "
-                f"items 24h: {recent.get(source.id, 0)}"
-                + (
-                    f"\n      last error: {source.last_error}"
-                    if source.last_error and source.consecutive_failures
-                    else ""
-                )
-                + ("  << FAILING" if failing else "")
+            lines += _source_lines(
+                source, recent.get(source.id, 0), last_stats.get(source.id), failing
             )
-        counts = dict(
-            session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
-        )
-    lines.append(
-        "Alert queue: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty")
-    )
+        counts = alert_counts(session)
+    queue = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"
+    lines.append(f"Alert queue: {queue}")
     return "\n".join(lines), healthy
+
+
+def _source_lines(
+    source: Source, recent: int, stats: RunSourceStat | None, failing: bool
+) -> list[str]:
+    state = "enabled" if source.enabled else "disabled"
+    lines = [
+        f"  {source.name:<28} {state:<8} last ok: {local_time(source.last_success_at, TZ):<16}"
+        f"  failures in a row: {source.consecutive_failures}  items 24h: {recent}"
+        + ("  << FAILING" if failing else "")
+    ]
+    if stats is not None:
+        lines.append(
+            f"      last run: {stats.requests} requests, {stats.not_modified} not modified, "
+            f"{stats.new_items} new, {stats.updated_items} updated, {stats.errors} errors, "
+            f"{stats.article_errors} article errors"
+        )
+    if source.last_error and source.consecutive_failures:
+        lines.append(
+            f"      last error ({local_time(source.last_error_at, TZ)}): {source.last_error}"
+        )
+    return lines

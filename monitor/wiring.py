@@ -67,6 +67,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_domain,
         "ROBOTSTXT_OBEY": c.obey_robots,
         "AUTOTHROTTLE_ENABLED": c.autothrottle,
+        "RETRY_TIMES": c.retries,
+        "RETRY_BACKOFF_BASE": c.retry_backoff_seconds,
         "LOG_LEVEL": "WARNING",
         "EXTENSIONS": {"monitor.scrapy_sync.SyncSourcesFromConfig": None},
     }

@@ -136,3 +136,40 @@ def test_sqlite_uses_wal_and_busy_timeout(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_upgrade_keeps_data_from_the_first_schema(db_url: str) -> None:
+    """A database created by an older release is upgraded in place, rows kept."""
+    from alembic import command
+
+    from storage.db import alembic_config, make_engine
+
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into sources (name, kind, url, enabled, trust, options, "
+                "consecutive_failures) values ('a', 'feed', 'http://x', "
+                ":t, 'press', '{}', 0)"
+            ),
+            {"t": True},
+        )
+        conn.execute(
+            sa.text(
+                "insert into items (source_id, canonical_url, url, content_hash, "
+                "title, text, fetched_at, updated_at, purged) values "
+                "(1, 'http://x/1', 'http://x/1', 'h', 't', 'x', :now, :now, :f)"
+            ),
+            {"now": datetime(2025, 1, 1), "f": False},
+        )
+    engine.dispose()
+
+    upgraded = Database(db_url)
+    try:
+        assert schema_is_current(upgraded.engine)
+        with upgraded.session() as session:
+            (item,) = session.scalars(select(Item)).all()
+            assert item.canonical_url == "http://x/1" and item.needs_fulltext is False
+    finally:
+        upgraded.dispose()

@@ -68,7 +68,7 @@ class SourceSpider(scrapy.Spider):
             errback=self.failed,
             dont_filter=True,
             headers=headers,
-            meta={"source_id": source_id, "handle_httpstatus_all": True, **meta},
+            meta={"source_id": source_id, "handle_httpstatus_list": HANDLED_STATUSES, **meta},
         )
 
     def failed(self, failure: Failure) -> Iterator[FetchFailure]:
@@ -88,6 +88,8 @@ class SourceSpider(scrapy.Spider):
 
 
 PERMANENT_STATUSES = (401, 403, 404, 410, 451)
+# Spiders see these responses themselves (to record them); redirects stay with Scrapy.
+HANDLED_STATUSES = [304, *range(400, 600)]
 
 
 def http_error(response: Response) -> FetchFailure | None:

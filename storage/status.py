@@ -1,0 +1,42 @@
+"""Read-only aggregates for health reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Alert, Item, RunSourceStat
+
+
+def items_since(session: Session, since: datetime) -> dict[int, int]:
+    """Items fetched since ``since``, per source id."""
+    rows = session.execute(
+        select(Item.source_id, func.count())
+        .where(Item.fetched_at >= since)
+        .group_by(Item.source_id)
+    ).all()
+    return {source_id: count for source_id, count in rows}
+
+
+def latest_source_stats(session: Session) -> dict[int, RunSourceStat]:
+    """Each source's counters from the last collection run that touched it."""
+    newest = (
+        select(RunSourceStat.source_id, func.max(RunSourceStat.run_id).label("run_id"))
+        .group_by(RunSourceStat.source_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(RunSourceStat).join(
+            newest,
+            (RunSourceStat.source_id == newest.c.source_id)
+            & (RunSourceStat.run_id == newest.c.run_id),
+        )
+    ).all()
+    return {row.source_id: row for row in rows}
+
+
+def alert_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+    return {status: count for status, count in rows}
