@@ -17,6 +17,11 @@ _META_TIME = (
     "meta[name='pubdate']::attr(content)",
     "time[datetime]::attr(datetime)",
 )
+_META_TITLE = (
+    "meta[property='og:title']::attr(content)",
+    "h1 ::text",
+    "title::text",
+)
 _META_AUTHOR = (
     "meta[name='author']::attr(content)",
     "meta[property='article:author']::attr(content)",
@@ -43,30 +48,38 @@ def extract_article(html: str, url: str, selectors: dict[str, str] | None = None
     """
     page = Selector(text=html)
     selectors = selectors or {}
+    title = normalize_text(_first(page, _queries(selectors, "title", _META_TITLE)) or "")
+    author = _first(page, _queries(selectors, "author", _META_AUTHOR))
+    published = _first(page, _queries(selectors, "published", _META_TIME))
     if "text" in selectors:
         text = html_to_text("\n".join(_select(page, selectors["text"])))
-        title = normalize_text(" ".join(_select(page, selectors.get("title", "h1 ::text"))))
     else:
+        # The page is parsed once: trafilatura works on the same lxml tree (and prunes it,
+        # so it runs after the selectors above).
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, favor_precision=True
+            page.root,
+            url=url,
+            with_metadata=False,
+            include_comments=False,
+            favor_precision=True,
         )
         text = normalize_text(getattr(doc, "text", None) or "") if doc else ""
-        title = normalize_text(getattr(doc, "title", None) or "") if doc else ""
     if not text:
         raise ExtractionError("no article text found on the page")
-    title = title or normalize_text(page.css("title::text").get() or "")
     first, _, rest = text.partition("\n")
     if rest and title and first.strip() == title:
         text = rest.strip()
 
-    author = _first(page, [selectors["author"]] if "author" in selectors else _META_AUTHOR)
-    published = _first(page, [selectors["published"]] if "published" in selectors else _META_TIME)
     return Extracted(
         title,
         text,
         normalize_text(author) if author else None,
         parse_time(published) if published else None,
     )
+
+
+def _queries(selectors: dict[str, str], key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    return (selectors[key],) if key in selectors else defaults
 
 
 def _select(page: Selector, query: str) -> list[str]:

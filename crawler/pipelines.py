@@ -12,7 +12,14 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import Article, Entry, FeedDocument, FetchFailure, PageFetched
 from crawler.urls import canonical_url
 from storage.db import Database
-from storage.items import ItemData, UpsertOutcome, complete_text, give_up_fulltext, upsert_item
+from storage.items import (
+    ItemData,
+    UpsertOutcome,
+    complete_text,
+    give_up_fulltext,
+    upsert_item,
+    upsert_items,
+)
 from storage.runs import finish_run, save_source_stats, start_run
 from storage.sources import record_failure, record_success
 
@@ -91,8 +98,9 @@ class StoragePipeline:
         if doc.status == 304:
             stats["not_modified"] += 1
         with self.db.session() as session:
-            for entry in doc.entries:
-                _count(stats, upsert_item(session, _item_data(doc.source_id, entry)))
+            batch = [_item_data(doc.source_id, entry) for entry in doc.entries]
+            for outcome in upsert_items(session, batch):
+                _count(stats, outcome)
             record_success(session, doc.source_id, doc.status, doc.etag, doc.last_modified)
         stats["error_reasons"].extend(doc.skipped[:10])
 

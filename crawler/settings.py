@@ -21,6 +21,9 @@ USER_AGENT = f"press-monitor/0.1 (+{PRESS_MONITOR_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Items per response are few; Scrapy starts this many workers per response, so keep it low.
+CONCURRENT_ITEMS = 8
+
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

@@ -34,43 +34,85 @@ class ItemData:
 
 
 def upsert_item(session: Session, data: ItemData) -> UpsertOutcome:
-    """Insert or update by canonical URL. Safe against a concurrent insert of the same URL."""
+    """Insert or update one item by canonical URL."""
+    return upsert_items(session, [data])[0]
+
+
+def upsert_items(session: Session, batch: list[ItemData]) -> list[UpsertOutcome]:
+    """Insert or update items by canonical URL, with one lookup for the whole batch.
+
+    An item changes only when what its source delivered changed (``source_hash``): a feed
+    re-sending the same short summary must not overwrite the full text fetched later. A
+    changed entry whose new text is only a summary keeps the old text until its article
+    page is fetched again (``needs_fulltext``).
+    """
+    found = {
+        item.canonical_url: item
+        for chunk in _chunks([d.canonical_url for d in batch])
+        for item in session.scalars(select(Item).where(Item.canonical_url.in_(chunk)))
+    }
+    outcomes: list[UpsertOutcome] = []
+    for data in batch:
+        existing = found.get(data.canonical_url)
+        if existing is None:
+            item = _insert(session, data)
+            if item is None:  # inserted meanwhile by another process: treat as an update
+                outcomes.append(upsert_items(session, [data])[0])
+                continue
+            found[data.canonical_url] = item
+            outcomes.append("new")
+        else:
+            outcomes.append(_update(existing, data))
+    return outcomes
+
+
+def _insert(session: Session, data: ItemData) -> Item | None:
     digest = content_hash(data.title, data.text)
-    existing = session.scalar(select(Item).where(Item.canonical_url == data.canonical_url))
-    if existing is None:
-        item = Item(
-            source_id=data.source_id,
-            url=data.url,
-            canonical_url=data.canonical_url,
-            title=data.title,
-            text=data.text,
-            content_hash=digest,
-            author=data.author,
-            published_at=data.published_at,
-            needs_fulltext=data.needs_fulltext,
-        )
-        try:
-            with session.begin_nested():
-                session.add(item)
-        except IntegrityError:
-            return upsert_item(session, data)
-        return "new"
-    if existing.content_hash == digest or existing.purged:
+    item = Item(
+        source_id=data.source_id,
+        url=data.url,
+        canonical_url=data.canonical_url,
+        title=data.title,
+        text=data.text,
+        content_hash=digest,
+        source_hash=digest,
+        author=data.author,
+        published_at=data.published_at,
+        needs_fulltext=data.needs_fulltext,
+    )
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        return None
+    return item
+
+
+def _update(item: Item, data: ItemData) -> UpsertOutcome:
+    delivered = content_hash(data.title, data.text)
+    if item.purged or (item.source_hash or item.content_hash) == delivered:
         return "unchanged"
-    existing.title = data.title
-    existing.text = data.text
-    existing.content_hash = digest
-    existing.author = data.author or existing.author
-    existing.published_at = data.published_at or existing.published_at
-    existing.updated_at = utcnow()
+    item.source_hash = delivered
+    item.title = data.title
+    if data.needs_fulltext and len(data.text) < len(item.text):
+        item.needs_fulltext = True
+    else:
+        item.text = data.text
+    item.content_hash = content_hash(item.title, item.text)
+    item.author = data.author or item.author
+    item.published_at = data.published_at or item.published_at
+    item.updated_at = utcnow()
     return "updated"
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def existing_urls(session: Session, canonical_urls: list[str]) -> set[str]:
     """Which of these canonical URLs are stored (chunked: IN lists have limits)."""
     found: set[str] = set()
-    for i in range(0, len(canonical_urls), 500):
-        chunk = canonical_urls[i : i + 500]
+    for chunk in _chunks(canonical_urls):
         found.update(
             session.scalars(
                 select(Item.canonical_url).where(

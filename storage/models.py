@@ -67,7 +67,10 @@ class Item(Base):
     canonical_url: Mapped[str] = mapped_column(String(2000), unique=True)
     url: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # hash of the title and text as the feed or listing delivered them (before full text)
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text, default="")
+
     text: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)

@@ -1,4 +1,5 @@
-"""items needing full text; article errors counted apart from source errors
+"""items needing full text and their delivered hash; article errors apart from source errors
+
 
 Revision ID: 0002
 Revises: 0001
@@ -22,6 +23,7 @@ def upgrade() -> None:
         "items",
         sa.Column("needs_fulltext", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    op.add_column("items", sa.Column("source_hash", sa.String(length=64), nullable=True))
     op.add_column(
         "run_source_stats",
         sa.Column("article_errors", sa.Integer(), server_default="0", nullable=False),
@@ -32,4 +34,5 @@ def downgrade() -> None:
     with op.batch_alter_table("run_source_stats") as batch_op:
         batch_op.drop_column("article_errors")
     with op.batch_alter_table("items") as batch_op:
+        batch_op.drop_column("source_hash")
         batch_op.drop_column("needs_fulltext")
