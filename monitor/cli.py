@@ -119,20 +119,20 @@ def _print_collect(result: Any) -> None:
 
 
 @cli.command()
-@click.option("--rescore", is_flag=True, help="report alerts that the current rules change")
-@click.option("--dry-run", is_flag=True, help="with --rescore: change nothing")
+@click.option(
+    "--rescore",
+    is_flag=True,
+    help="list the alerts that the current rules make appear or disappear",
+)
+@click.option("--dry-run", is_flag=True, help="change nothing; only report (implies --rescore)")
 @pass_ctx
 def analyze(ctx: Context, rescore: bool, dry_run: bool) -> None:
-    """Analyze items not yet analyzed with the current rule set."""
-    if rescore or dry_run:
-        click.echo("analyze --rescore/--dry-run is not built yet (issue #4)", err=True)
-        raise SystemExit(3)
-    from monitor.pipeline import analyze as do_analyze
-    from monitor.pipeline import make_alerts
+    """Analyze new and changed items, and after a rule change the items it can affect."""
+    from monitor.analysis import analyze as do_analyze
+    from monitor.summary import analysis_summary
 
-    analyzed, flagged = do_analyze(ctx.db, ctx.config)
-    created = make_alerts(ctx.db)
-    click.echo(f"analyzed {analyzed} items, {flagged} flagged, {len(created)} new alerts")
+    report = do_analyze(ctx.db, ctx.config, dry_run=dry_run)
+    click.echo(analysis_summary(report, details=rescore or dry_run, dry_run=dry_run))
 
 
 @cli.command("analyze-text")
@@ -194,14 +194,12 @@ def _describe_digest(outcome: Any) -> str:
 def run(ctx: Context, once: bool) -> None:
     """Run the service (or one cycle with --once)."""
     from monitor.pipeline import run_cycle
+    from monitor.summary import analysis_summary
 
     if once:
         result = run_cycle(ctx.db, ctx.config, Path.cwd())
         _print_collect(result.collect)
-        click.echo(
-            f"analyzed {result.analyzed} items, {result.flagged} flagged, "
-            f"{len(result.new_alerts)} new alerts"
-        )
+        click.echo(analysis_summary(result.analysis))
         click.echo(_describe_digest(result.digest))
         return
     from monitor.service import serve_forever

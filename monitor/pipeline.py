@@ -12,12 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.digest import DigestOutcome, run_digest
-from alerts.queue import create_alerts
 from crawler.runner import CollectionError, crawl
+from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
-from monitor.wiring import digest_options, ruleset, scrapy_settings, source_specs
-from nlp.analyzer import Analyzer
-from storage.analyses import pending_items, save_analysis
+from monitor.wiring import digest_options, scrapy_settings, source_specs
 from storage.db import Database
 from storage.models import RunSourceStat, Source
 from storage.runs import finish_run, start_run
@@ -40,9 +38,7 @@ class CollectResult:
 @dataclass
 class CycleResult:
     collect: CollectResult
-    analyzed: int
-    flagged: int
-    new_alerts: list[int]
+    analysis: AnalysisReport
     digest: DigestOutcome
 
 
@@ -89,48 +85,12 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
     }
 
 
-def analyze(db: Database, config: Config, analyzer: Analyzer | None = None) -> tuple[int, int]:
-    """Analyze every item not yet analyzed with the current rule set; (analyzed, flagged)."""
-    analyzer = analyzer or Analyzer(ruleset(config))
-    analyzed = flagged = 0
-    with db.session() as session:
-        run_id = start_run(session, "analyze").id
-    with db.sessions() as session:
-        for batch in pending_items(session, analyzer.version):
-            for item in batch:
-                result = analyzer.analyze(item.text, item.title, item.trust)
-                save_analysis(
-                    session,
-                    item.id,
-                    analyzer.version,
-                    item.content_hash,
-                    {
-                        "localities": result.localities,
-                        "matches": result.matches,
-                        "score": result.score,
-                        "flagged": result.flagged,
-                    },
-                )
-                analyzed += 1
-                flagged += int(result.flagged)
-            session.commit()
-    with db.session() as session:
-        finish_run(session, run_id, "done", {"analyzed": analyzed, "flagged": flagged})
-    return analyzed, flagged
-
-
-def make_alerts(db: Database) -> list[int]:
-    with db.session() as session:
-        return create_alerts(session)
-
-
 def digest(db: Database, config: Config, base_dir: Path, force: bool = False) -> DigestOutcome:
     return run_digest(db, digest_options(config, base_dir), force=force)
 
 
 def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
     collected = collect(db, config)
-    analyzed, flagged = analyze(db, config)
-    new_alerts = make_alerts(db)
+    report = analyze(db, config)
     outcome = digest(db, config, base_dir)
-    return CycleResult(collected, analyzed, flagged, new_alerts, outcome)
+    return CycleResult(collected, report, outcome)

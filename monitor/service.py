@@ -32,8 +32,8 @@ def serve_forever(config_path: Path, config: Config) -> None:
             result = run_cycle(db, config, Path.cwd())
             log.info(
                 "cycle done: %d analyzed, %d new alerts, digest %s",
-                result.analyzed,
-                len(result.new_alerts),
+                result.analysis.analyzed,
+                len(result.analysis.new_alerts),
                 result.digest.state,
             )
         except Exception:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from alerts.render import local_time
+from monitor.analysis import AnalysisReport
 from storage.db import Database
 from storage.models import RunSourceStat, Source, utcnow
 from storage.status import alert_counts, items_since, latest_source_stats
@@ -24,8 +25,10 @@ def demo_summary(result: object) -> str:
         "press-monitor demo: one full cycle against sample outlets on 127.0.0.1",
         f"  sources:  {len(per_source)} collected"
         + (f", failed: {', '.join(failed)}" if failed else ""),
-        f"  items:    {items} stored, {cycle.analyzed} analyzed, {cycle.flagged} flagged",
-        f"  alerts:   {len(cycle.new_alerts)} new",
+        f"  items:    {items} stored, {cycle.analysis.analyzed} analyzed, "
+        f"{cycle.analysis.flagged} flagged",
+
+        f"  alerts:   {len(cycle.analysis.new_alerts)} new",
     ]
     digest = cycle.digest
     if digest.location:
@@ -75,3 +78,25 @@ def _source_lines(
             f"      last error ({local_time(source.last_error_at, TZ)}): {source.last_error}"
         )
     return lines
+
+
+def analysis_summary(report: AnalysisReport, details: bool = False, dry_run: bool = False) -> str:
+    verb = "would be" if dry_run else "were"
+    lines = [
+        f"analyzed {report.analyzed} items ({report.kept} unaffected by rule changes kept), "
+        f"{report.flagged} flagged, {len(report.new_alerts)} new alerts"
+    ]
+    if details:
+        lines.append(f"alerts that {verb} created: {len(report.appear)}")
+        lines += [
+            f"  + item {f.item_id} score {f.score:.1f}: {f.title[:90]}" for f in report.appear
+        ]
+        lines.append(
+            f"alerts whose items are no longer flagged: {len(report.disappear)} "
+            "(alerts are kept; review or dismiss them)"
+        )
+        lines += [
+            f"  - alert #{f.alert_id} ({f.alert_status}) score {f.score:.1f}: {f.title[:90]}"
+            for f in report.disappear
+        ]
+    return "\n".join(lines)

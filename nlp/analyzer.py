@@ -65,10 +65,14 @@ class Analyzer:
         )
         self.patterns = [(rule, re.compile(rule.pattern)) for rule in rules.patterns]
 
+    @staticmethod
+    def document(text: str, title: str = "") -> FoldedText:
+        """Title and text as one folded document (what the rules are matched on)."""
+        return fold_with_offsets(f"{title}{SEPARATOR}{text}" if title else text)
+
     def analyze(self, text: str, title: str = "", trust: str = "press") -> AnalysisResult:
         offset = len(title) + len(SEPARATOR) if title else 0
-        document = f"{title}{SEPARATOR}{text}" if title else text
-        folded = fold_with_offsets(document)
+        folded = self.document(text, title)
 
         def place(start: int, end: int) -> dict[str, Any]:
             if start >= offset:

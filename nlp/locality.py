@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from nlp.gazetteer import UNIT_WORDS, Gazetteer, Place, conflicting_places
 from nlp.matcher import Hit, PhraseMatcher
+from nlp.ner import is_person
 from nlp.normalize import FoldedText, fold
 
 
@@ -32,6 +33,16 @@ class _Entry:
     unit_word_level: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Scene:
+    """What one document offers as evidence: supporting and conflicting hits."""
+
+    text: FoldedText
+    support: list[Hit[_Entry]]
+    conflicts: list[Hit[_Entry]]
+    confirmed: set[str]
+
+
 class LocalityTagger:
     def __init__(
         self,
@@ -39,8 +50,10 @@ class LocalityTagger:
         context_words: tuple[str, ...] = (),
         conflict_words: tuple[str, ...] = (),
         window: int = 250,
+        confirm_with_ner: bool = True,
     ) -> None:
         self.window = window
+        self.confirm_with_ner = confirm_with_ner
         phrases: list[tuple[str, _Entry]] = []
         conflicts = set(conflict_words)
         for place in gazetteer.places:
@@ -59,38 +72,36 @@ class LocalityTagger:
     def tag(self, text: FoldedText) -> list[LocalityMention]:
         hits = _outermost(list(self._matcher.find(text)))
         places = [h for h in hits if h.payload.kind == "place"]
-        support = [h for h in places if _supports(h)]
-        support += [h for h in hits if h.payload.kind == "context"]
-        conflicts = [h for h in hits if h.payload.kind == "conflict"]
-        confirmed = {h.payload.place.unit for h in places if _unit_word_fits(h)}
+        scene = _Scene(
+            text=text,
+            support=[h for h in places if _supports(h)]
+            + [h for h in hits if h.payload.kind == "context"],
+            conflicts=[h for h in hits if h.payload.kind == "conflict"],
+            confirmed={h.payload.place.unit for h in places if _unit_word_fits(h)},
+        )
+        return [
+            LocalityMention(hit.payload.place.unit, hit.surface, hit.start, hit.end)
+            for hit in places
+            if hit.payload.place.counts and self._counts(hit, scene)
+        ]
 
-        mentions = []
-        for hit in places:
-            place = hit.payload.place
-            if not place.counts or not self._counts(hit, support, conflicts, confirmed):
-                continue
-            mentions.append(LocalityMention(place.unit, hit.surface, hit.start, hit.end))
-        return mentions
-
-    def _counts(
-        self,
-        hit: Hit[_Entry],
-        support: list[Hit[_Entry]],
-        conflicts: list[Hit[_Entry]],
-        confirmed: set[str],
-    ) -> bool:
+    def _counts(self, hit: Hit[_Entry], scene: _Scene) -> bool:
         entry = hit.payload
         if entry.unit_word_level is not None:
             return _unit_word_fits(hit)
         if not entry.place.ambiguous:
             return True
-        near_conflict = self._nearest(hit, conflicts)
-        if entry.place.unit in confirmed:
-            return near_conflict is None or near_conflict > self.window // 2
-        near_support = self._nearest(hit, [s for s in support if s is not hit])
-        if near_support is None:
-            return False
-        return near_conflict is None or near_support < near_conflict
+        near_conflict = self._nearest(hit, scene.conflicts)
+        if entry.place.unit in scene.confirmed:
+            accepted = near_conflict is None or near_conflict > self.window // 2
+        else:
+            near_support = self._nearest(hit, scene.support)
+            accepted = near_support is not None and (
+                near_conflict is None or near_support < near_conflict
+            )
+        if accepted and self.confirm_with_ner:
+            return not is_person(scene.text.original, hit.start, hit.end)
+        return accepted
 
     def _nearest(self, hit: Hit[_Entry], others: list[Hit[_Entry]]) -> int | None:
         distances = [

@@ -8,6 +8,8 @@ not match a different accented word that folds the same way ("lúa đào").
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ import ahocorasick
 from nlp.normalize import FoldedText, fold, has_diacritics
 
 T = TypeVar("T")
+_TAG = re.compile(r"<[^<>]*>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +82,6 @@ def _same_word(phrase: str, surface: str) -> bool:
 
 
 def _canonical(text: str) -> str:
+    """Lowercase NFC with markup remnants read as the text they stand for."""
+    text = html.unescape(_TAG.sub(" ", text))
     return " ".join(unicodedata.normalize("NFC", text).lower().split())

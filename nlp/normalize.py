@@ -7,7 +7,10 @@ form keeps, for every character, the index of the original character it came fro
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _SPECIAL_FOLDS = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i"}
@@ -51,19 +54,45 @@ class FoldedText:
         return o_start, o_end
 
 
+_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
+
+
 def fold_with_offsets(text: str) -> FoldedText:
-    """Fold, and collapse each run of whitespace to one space so phrases match across line
-    breaks and double spaces."""
+    """Fold, with HTML remnants neutralized and whitespace collapsed, keeping offsets.
+
+    A tag reads as a space and an entity as the character it stands for, so text pasted
+    with markup still matches; each run of whitespace becomes one space so phrases match
+    across line breaks and double spaces. Offsets still index ``text`` as given.
+    """
     chars: list[str] = []
     origin: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        if not folded:
-            continue
+
+    def put(folded: str, index: int) -> None:
         if folded.isspace():
             if chars and chars[-1] == " ":
-                continue
+                return
             folded = " "
         chars.append(folded)
         origin.append(index)
+
+    cursor = 0
+    for markup in _MARKUP.finditer(text):
+        _fold_plain(text, cursor, markup.start(), put)
+        token = markup.group()
+        if token.startswith("<"):
+            put(" ", markup.start())
+        else:
+            for char in html.unescape(token):
+                folded = fold_char(char)
+                if folded:
+                    put(folded, markup.start())
+        cursor = markup.end()
+    _fold_plain(text, cursor, len(text), put)
     return FoldedText(text, "".join(chars), tuple(origin))
+
+
+def _fold_plain(text: str, start: int, end: int, put: Callable[[str, int], None]) -> None:
+    for index in range(start, end):
+        folded = fold_char(text[index])
+        if folded:
+            put(folded, index)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 ANALYZER_REVISION = "1"
 
@@ -73,3 +74,29 @@ class RuleSet:
             {"revision": ANALYZER_REVISION, **asdict(self)}, sort_keys=True, ensure_ascii=False
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def ruleset_to_dict(rules: RuleSet) -> dict[str, Any]:
+    return asdict(rules)
+
+
+def ruleset_from_dict(data: dict[str, Any]) -> RuleSet:
+    loc = data["locality"]
+    scoring = data["scoring"]
+    return RuleSet(
+        locality=LocalitySpec(
+            province=loc["province"],
+            district=loc["district"],
+            aliases=tuple(loc["aliases"]),
+            context_words=tuple(loc["context_words"]),
+            conflict_words=tuple(loc["conflict_words"]),
+            window=loc["window"],
+        ),
+        keywords=tuple(KeywordRule(**k) for k in data["keywords"]),
+        patterns=tuple(PatternRule(**p) for p in data["patterns"]),
+        scoring=Scoring(
+            threshold=scoring["threshold"],
+            title_multiplier=scoring["title_multiplier"],
+            trust_factors=tuple((k, v) for k, v in scoring["trust_factors"]),
+        ),
+    )

@@ -6,19 +6,32 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Analysis, Item, Source, utcnow
+from storage.models import Alert, Analysis, Item, RuleSetRecord, Source, utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class PendingItem:
+    """An item to analyze, with what its previous analysis found (if any)."""
+
     id: int
     title: str
     text: str
     content_hash: str
     trust: str
+    previous_version: str | None = None
+    previous_hash: str | None = None
+    previous_flagged: bool = False
+    previous_rules: frozenset[str] = frozenset()
+    previous_has_locality: bool = False
+    alert_id: int | None = None
+    alert_status: str | None = None
+
+    @property
+    def content_changed(self) -> bool:
+        return self.previous_hash != self.content_hash
 
 
 def pending_items(
@@ -32,9 +45,23 @@ def pending_items(
     last_id = after_id
     while True:
         rows = session.execute(
-            select(Item.id, Item.title, Item.text, Item.content_hash, Source.trust)
+            select(
+                Item.id,
+                Item.title,
+                Item.text,
+                Item.content_hash,
+                Source.trust,
+                Analysis.ruleset_version,
+                Analysis.content_hash,
+                Analysis.flagged,
+                Analysis.matches,
+                Analysis.localities,
+                Alert.id,
+                Alert.status,
+            )
             .join(Source, Source.id == Item.source_id)
             .outerjoin(Analysis, Analysis.item_id == Item.id)
+            .outerjoin(Alert, Alert.item_id == Item.id)
             .where(Item.id > last_id, Item.purged.is_(False))
             .where(
                 or_(
@@ -48,8 +75,57 @@ def pending_items(
         ).all()
         if not rows:
             return
-        yield [PendingItem(*row) for row in rows]
+        yield [_pending(row) for row in rows]
         last_id = rows[-1][0]
+
+
+def _pending(row: Any) -> PendingItem:
+    (
+        item_id,
+        title,
+        text,
+        digest,
+        trust,
+        version,
+        previous_hash,
+        flagged,
+        matches,
+        localities,
+        alert_id,
+        alert_status,
+    ) = row
+    return PendingItem(
+        item_id,
+        title,
+        text,
+        digest,
+        trust,
+        previous_version=version,
+        previous_hash=previous_hash,
+        previous_flagged=bool(flagged),
+        previous_rules=frozenset(m["rule"] for m in matches or []),
+        previous_has_locality=bool(localities),
+        alert_id=alert_id,
+        alert_status=alert_status,
+    )
+
+
+def record_ruleset(session: Session, version: str, spec: dict[str, Any]) -> None:
+    if session.get(RuleSetRecord, version) is None:
+        session.add(RuleSetRecord(version=version, spec=spec))
+        session.flush()
+
+
+def ruleset_spec(session: Session, version: str) -> dict[str, Any] | None:
+    row = session.get(RuleSetRecord, version)
+    return row.spec if row else None
+
+
+def mark_current(session: Session, item_id: int, ruleset_version: str) -> None:
+    """The rule change cannot affect this item: its result stands under the new version."""
+    session.execute(
+        update(Analysis).where(Analysis.item_id == item_id).values(ruleset_version=ruleset_version)
+    )
 
 
 def save_analysis(

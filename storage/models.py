@@ -102,6 +102,16 @@ class Analysis(Base):
     item: Mapped[Item] = relationship(back_populates="analysis")
 
 
+class RuleSetRecord(Base):
+    """Every rule set analyses were made with, so a change can be compared with the last."""
+
+    __tablename__ = "rulesets"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Alert(Base):
     """One alert per flagged item; the unique item_id makes creation idempotent."""
 

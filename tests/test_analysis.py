@@ -133,3 +133,45 @@ def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
     )
     (doc,) = [json.loads(line) for line in plain.stdout.splitlines()]
     assert doc["flagged"] and doc["localities"][0]["surface"] == "xã Bờ Y"
+
+
+def test_commune_name_shared_with_a_province(analyzer: Analyzer) -> None:
+    """Đăk Nông was a commune of ours and Đắk Nông a province: the unit word decides."""
+    province = analyzer.analyze("Tin đồn sạt lở lớn ở tỉnh Đắk Nông khiến dư luận xôn xao.")
+    ours = analyzer.analyze("Tin đồn sạt lở ở xã Đăk Nông, huyện Ngọc Hồi khiến người dân lo.")
+    bare = analyzer.analyze("Tin đồn sạt lở ở Đắk Nông khiến dư luận xôn xao.")
+    assert province.localities == [] and bare.localities == []
+    assert units(ours) == {"Xã Đăk Nông", "Huyện Ngọc Hồi"}
+
+
+def test_person_named_like_the_place_is_not_a_mention(analyzer: Analyzer) -> None:
+    person = analyzer.analyze("Chị Ngọc Hồi, một tiểu thương ở chợ Kon Tum, nói giá rau tăng.")
+    school = analyzer.analyze("Trường THCS Ngọc Hồi, Kon Tum bác bỏ tin đồn nghỉ học.")
+    assert person.localities == []
+    assert units(school) == {"Huyện Ngọc Hồi"}
+
+
+def test_html_remnants_do_not_hide_words_and_offsets_stay(analyzer: Analyzer) -> None:
+    text = "<p>Tin&nbsp;đồn <b>lừa đảo</b> ở xã <i>Bờ Y</i>, tỉnh Quảng Ngãi</p>"
+    result = analyzer.analyze(text)
+    assert result.flagged
+    for found in result.matches + result.localities:
+        assert text[found["start"]:found["end"]] == found["surface"]
+    assert {m["surface"] for m in result.matches} >= {"Tin&nbsp;đồn", "lừa đảo"}
+
+
+def test_ner_runs_only_for_ambiguous_mentions(analyzer: Analyzer, monkeypatch) -> None:
+    import nlp.locality
+
+    calls: list[str] = []
+    real = nlp.locality.is_person
+
+    def counting(text: str, start: int, end: int) -> bool:
+        calls.append(text[start:end])
+        return real(text, start, end)
+
+    monkeypatch.setattr(nlp.locality, "is_person", counting)
+    analyzer.analyze("Tin đồn ở thị trấn Plei Kần và xã Sa Loong, huyện Ngọc Hồi.")
+    assert calls == []  # unambiguous names and unit words need no NER
+    analyzer.analyze("Người dân Ngọc Hồi, Kon Tum xôn xao vì tin đồn.")
+    assert calls == ["Ngọc Hồi"]

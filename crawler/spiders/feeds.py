@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -28,6 +29,21 @@ from storage.items import items_needing_fulltext
 from storage.models import Source, utcnow
 
 FULLTEXT_MIN_CHARS = 400
+# Links to these lead to players or log-in walls, never to article text.
+NO_FOLLOW_HOSTS = (
+    "youtube.com",
+    "youtu.be",
+    "facebook.com",
+    "fb.com",
+    "instagram.com",
+    "tiktok.com",
+    "twitter.com",
+    "x.com",
+    "zalo.me",
+    "t.me",
+    "news.google.com",
+)
+
 FULLTEXT_RETRY_DAYS = 3
 
 
@@ -69,7 +85,12 @@ class FeedsSpider(SourceSpider):
         follow = response.meta.get("follow", False)
         new_urls = set(self.unknown(e.url for e in entries)) if follow else set()
         for entry in entries:
-            entry.needs_fulltext = entry.url in new_urls and len(entry.text) < FULLTEXT_MIN_CHARS
+            entry.needs_fulltext = (
+                entry.url in new_urls
+                and len(entry.text) < FULLTEXT_MIN_CHARS
+                and not _platform_link(entry.url)
+            )
+
         yield FeedDocument(
             source_id=source_id,
             status=response.status,
@@ -109,3 +130,8 @@ class FeedsSpider(SourceSpider):
             article.published_at,
             completes_entry=True,
         )
+
+
+def _platform_link(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == h or host.endswith("." + h) for h in NO_FOLLOW_HOSTS)

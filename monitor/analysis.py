@@ -1,0 +1,145 @@
+"""The analysis stage: new and changed items analyzed; after a rule change, only the items
+the change can affect are analyzed again, and the alerts that would appear or disappear
+are reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from alerts.queue import create_alerts
+from monitor.config import Config
+from monitor.wiring import ruleset
+from nlp.analyzer import AnalysisResult, Analyzer
+from nlp.rule_changes import ChangeScope, change_scope
+from nlp.rules import ruleset_from_dict, ruleset_to_dict
+from storage.analyses import (
+    PendingItem,
+    mark_current,
+    pending_items,
+    record_ruleset,
+    ruleset_spec,
+    save_analysis,
+)
+from storage.db import Database
+from storage.runs import finish_run, start_run
+
+log = logging.getLogger("press_monitor.analysis")
+
+
+@dataclass(frozen=True)
+class Flip:
+    item_id: int
+    title: str
+    score: float
+    alert_id: int | None = None
+    alert_status: str | None = None
+
+
+@dataclass
+class AnalysisReport:
+    analyzed: int = 0
+    kept: int = 0
+    flagged: int = 0
+    appear: list[Flip] = field(default_factory=list)
+    disappear: list[Flip] = field(default_factory=list)
+    new_alerts: list[int] = field(default_factory=list)
+
+
+def analyze(
+    db: Database, config: Config, dry_run: bool = False, analyzer: Analyzer | None = None
+) -> AnalysisReport:
+    """Analyze what needs it; with ``dry_run`` nothing is written, only reported."""
+    analyzer = analyzer or Analyzer(ruleset(config))
+    report = AnalysisReport()
+    scopes: dict[str, ChangeScope] = {}
+    with db.session() as session:
+        run_id = None if dry_run else start_run(session, "analyze").id
+        record_ruleset(session, analyzer.version, ruleset_to_dict(analyzer.rules))
+    with db.sessions() as session:
+        for batch in pending_items(session, analyzer.version):
+            for item in batch:
+                _analyze_one(session, analyzer, item, scopes, report, dry_run)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        if not dry_run:
+            report.new_alerts = create_alerts(session)
+            session.commit()
+    if run_id is not None:
+        with db.session() as session:
+            finish_run(
+                session,
+                run_id,
+                "done",
+                {
+                    "analyzed": report.analyzed,
+                    "kept": report.kept,
+                    "flagged": report.flagged,
+                    "appear": len(report.appear),
+                    "disappear": len(report.disappear),
+                },
+            )
+    return report
+
+
+def _analyze_one(
+    session: Session,
+    analyzer: Analyzer,
+    item: PendingItem,
+    scopes: dict[str, ChangeScope],
+    report: AnalysisReport,
+    dry_run: bool,
+) -> None:
+    if item.previous_version is not None and not item.content_changed:
+        scope = _scope(session, analyzer, item.previous_version, scopes)
+        folded = analyzer.document(item.text, item.title)
+        if not scope.affects(folded, set(item.previous_rules), item.previous_has_locality):
+            report.kept += 1
+            if not dry_run:
+                mark_current(session, item.id, analyzer.version)
+            return
+    result = analyzer.analyze(item.text, item.title, item.trust)
+    report.analyzed += 1
+    report.flagged += int(result.flagged)
+    _record_flip(item, result, report)
+    if not dry_run:
+        save_analysis(
+            session,
+            item.id,
+            analyzer.version,
+            item.content_hash,
+            {
+                "localities": result.localities,
+                "matches": result.matches,
+                "score": result.score,
+                "flagged": result.flagged,
+            },
+        )
+
+
+def _scope(
+    session: Session, analyzer: Analyzer, version: str, scopes: dict[str, ChangeScope]
+) -> ChangeScope:
+    if version not in scopes:
+        spec = ruleset_spec(session, version)
+        old = ruleset_from_dict(spec) if spec else None
+        scopes[version] = change_scope(old, analyzer.rules)
+    return scopes[version]
+
+
+def _record_flip(item: PendingItem, result: AnalysisResult, report: AnalysisReport) -> None:
+    if item.previous_version is None:
+        if result.flagged:
+            report.appear.append(Flip(item.id, item.title, result.score))
+        return
+    if result.flagged and item.alert_id is None:
+        report.appear.append(Flip(item.id, item.title, result.score))
+    elif not result.flagged and item.previous_flagged and item.alert_id is not None:
+        report.disappear.append(
+            Flip(item.id, item.title, result.score, item.alert_id, item.alert_status)
+        )
