@@ -21,6 +21,10 @@ class SmtpOptions:
     user: str | None = None
     password: str | None = None
     timeout: float = 30
+    ca_file: str | None = None  # a private CA for the office's mail server
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
 
 class DeliveryError(RuntimeError):
@@ -55,25 +59,31 @@ def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
     return target
 
 
-def send_smtp(message: EmailMessage, options: SmtpOptions, recipients: list[str]) -> None:
+def send_smtp(message: EmailMessage, options: SmtpOptions, recipients: list[str]) -> dict[str, str]:
+    """Send; returns the recipients the server refused (others got it). Raises
+    DeliveryError when nobody got it (server down, login refused, all refused, timeout)."""
+
     try:
         if options.tls == "tls":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 options.host,
                 options.port,
                 timeout=options.timeout,
-                context=ssl.create_default_context(),
+                context=options.tls_context(),
             )
         else:
             client = smtplib.SMTP(options.host, options.port, timeout=options.timeout)
         with client:
             if options.tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=options.tls_context())
+
             if options.user:
                 client.login(options.user, options.password or "")
             refused = client.send_message(message, options.sender, recipients)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"SMTP {options.host}:{options.port}: {exc}") from exc
-    if refused:
-        detail = "; ".join(f"{rcpt}: {code} {msg!r}" for rcpt, (code, msg) in refused.items())
-        raise DeliveryError(f"recipients refused: {detail}")
+    return {rcpt: f"{code} {_text(reply)}" for rcpt, (code, reply) in refused.items()}
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply

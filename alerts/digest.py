@@ -9,7 +9,7 @@ message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,9 +24,14 @@ from alerts.delivery import (
     write_outbox,
 )
 from alerts.periods import is_due, open_digest, start_period
-from alerts.render import DigestEntry, DigestView, render, snippet, subject
+from alerts.render import DigestEntry, DigestStory, DigestView, render, snippet, subject
+from alerts.stories import spread
 from storage.db import Database
 from storage.models import Alert, Digest, Item, utcnow
+from storage.status import failing_sources
+
+FAILING_SOURCE_RUNS = 3
+FAILING_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ def run_digest(
     """Send the due digest, if any. ``force`` sends a period now whatever the schedule."""
     now = now or utcnow()
     with db.session() as session:
+        settle_interrupted(session)
         digest = open_digest(session)
         if digest is None:
             if not force and not is_due(session, options.schedule, options.timezone, now):
@@ -63,28 +69,65 @@ def run_digest(
             digest = start_period(session, now, options.recipients)
             if digest is None:
                 return DigestOutcome(None, "taken")
-        digest_id = digest.id
         if digest.message_id is None:
             digest.message_id = new_message_id()
+        digest_id, message_id = digest.id, digest.message_id
         view = _view(session, digest, options)
-        message_id = digest.message_id
     if not view.entries and not options.all_clear:
         return _finish(db, digest_id, "empty", 0)
     text, html = render(view)
     message = build_message(
         subject(view), text, html, options.sender, options.recipients, message_id
     )
-    try:
-        if options.smtp is None:
-            name = f"digest-{digest_id:06d}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
+    count = len(view.entries)
+    if options.smtp is None:
+        name = f"digest-{digest_id:06d}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
+        try:
             location = str(write_outbox(message, options.outbox, name))
-        else:
-            _mark(db, digest_id, "sending")
-            send_smtp(message, options.smtp, options.recipients)
-            location = f"smtp://{options.smtp.host}:{options.smtp.port}"
-    except (DeliveryError, OSError) as exc:
-        return _finish(db, digest_id, "failed", len(view.entries), error=str(exc))
-    return _finish(db, digest_id, "sent", len(view.entries), location=location)
+        except OSError as exc:
+            return _finish(db, digest_id, "failed", count, error=f"outbox: {exc}")
+        return _finish(db, digest_id, "sent", count, location=location)
+    # Recorded before the SMTP conversation: if the process dies during it, the next run
+    # finds "sending" and does not send again (see settle_interrupted).
+    _mark(db, digest_id, "sending")
+    try:
+        refused = send_smtp(message, options.smtp, options.recipients)
+    except DeliveryError as exc:
+        return _finish(db, digest_id, "failed", count, error=str(exc))
+    location = f"smtp://{options.smtp.host}:{options.smtp.port}"
+    error = (
+        "refused: " + "; ".join(f"{r} ({why})" for r, why in refused.items()) if refused else None
+    )
+    return _finish(db, digest_id, "sent", count, location=location, error=error)
+
+
+def settle_interrupted(session: Session) -> None:
+    """A digest left in "sending" was interrupted mid-delivery: the server may have
+    accepted it. Sending again could deliver it twice, so it is marked "uncertain" and the
+    next digest says so, with its Message-ID, for analysts to check."""
+    for digest in session.scalars(select(Digest).where(Digest.state == "sending")):
+        digest.state = "uncertain"
+        digest.error = "interrupted during SMTP delivery; not resent to avoid a duplicate"
+
+
+def _notices(session: Session, digest: Digest) -> list[str]:
+    notices = [
+        f"Bản tin số {d.id} (Message-ID {d.message_id}) bị gián đoạn khi đang gửi và có thể "
+        "chưa đến hộp thư; hệ thống không gửi lại để tránh trùng lặp. Vui lòng kiểm tra."
+        for d in session.scalars(
+            select(Digest).where(
+                Digest.state == "uncertain",
+                Digest.id < digest.id,
+                Digest.created_at >= digest.period_start,
+            )
+        )
+    ]
+    for source in failing_sources(session, FAILING_SOURCE_RUNS, utcnow() - FAILING_FOR):
+        notices.append(
+            f"Nguồn {source.name} không thu thập được {source.consecutive_failures} lần "
+            f"liên tiếp (lỗi gần nhất: {source.last_error})."
+        )
+    return notices
 
 
 def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestView:
@@ -97,12 +140,22 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
         )
         .order_by(Alert.score.desc(), Alert.id)
     ).all()
+    spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
+    groups: dict[int | str, list[DigestEntry]] = {}
+    for alert in alerts:  # by score, so each story's strongest alert comes first
+        key = alert.item.story_id or f"item-{alert.item_id}"
+        groups.setdefault(key, []).append(_entry(alert))
+    stories = [
+        DigestStory(entries, spreads.get(key) if isinstance(key, int) else None)
+        for key, entries in groups.items()
+    ]
     return DigestView(
         period_start=digest.period_start,
         period_end=digest.period_end,
-        entries=[_entry(a) for a in alerts],
+        stories=sorted(stories, key=lambda s: -s.score),
         timezone=options.timezone,
         subject_prefix=options.subject_prefix,
+        notices=_notices(session, digest),
     )
 
 

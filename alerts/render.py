@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
+from alerts.stories import Spread
 
 SNIPPET_RADIUS = 140
 
@@ -33,12 +34,29 @@ class DigestEntry:
 
 
 @dataclass(frozen=True)
+class DigestStory:
+    """Alerts about one story, with how it spread (None when the item has no story yet)."""
+
+    entries: list[DigestEntry]
+    spread: Spread | None = None
+
+    @property
+    def score(self) -> float:
+        return max(e.score for e in self.entries)
+
+
+@dataclass(frozen=True)
 class DigestView:
     period_start: datetime
     period_end: datetime
-    entries: list[DigestEntry]
+    stories: list[DigestStory]
     timezone: str = "Asia/Ho_Chi_Minh"
     subject_prefix: str = "[press-monitor]"
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[DigestEntry]:
+        return [e for story in self.stories for e in story.entries]
 
 
 def safe_url(url: str) -> str | None:

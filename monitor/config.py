@@ -161,6 +161,8 @@ class Smtp(Strict):
     password_env: str | None = None
     sender: str
     timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    ca_file: str | None = None  # CA bundle for a server with a private certificate
+
 
     def password(self) -> str | None:
         """Secrets live only in the environment, never in config.yaml."""

@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.digest import DigestOutcome, run_digest
+from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
 from monitor.wiring import digest_options, scrapy_settings, source_specs
+from nlp.normalize import fold
 from storage.db import Database
 from storage.models import RunSourceStat, Source
 from storage.runs import finish_run, start_run
@@ -92,5 +94,12 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
 def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
     collected = collect(db, config)
     report = analyze(db, config)
+    group_stories(db)
     outcome = digest(db, config, base_dir)
     return CycleResult(collected, report, outcome)
+
+
+def group_stories(db: Database) -> int:
+    """Near-duplicate grouping of new items, with the same folding as the analysis."""
+    with db.session() as session:
+        return group_items(session, fold)

@@ -27,7 +27,6 @@ def demo_summary(result: object) -> str:
         + (f", failed: {', '.join(failed)}" if failed else ""),
         f"  items:    {items} stored, {cycle.analysis.analyzed} analyzed, "
         f"{cycle.analysis.flagged} flagged",
-
         f"  alerts:   {len(cycle.analysis.new_alerts)} new",
     ]
     digest = cycle.digest

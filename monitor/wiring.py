@@ -80,7 +80,10 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
     if config.smtp is not None:
         s = config.smtp
         sender = s.sender
-        smtp = SmtpOptions(s.host, s.port, s.tls, s.sender, s.user, s.password(), s.timeout_seconds)
+        smtp = SmtpOptions(
+            s.host, s.port, s.tls, s.sender, s.user, s.password(), s.timeout_seconds, s.ca_file
+        )
+
     outbox = Path(config.outbox)
     return DigestOptions(
         schedule=config.digest.schedule,

@@ -78,6 +78,9 @@ class Item(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     purged: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_fulltext: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stories.id", name="fk_items_story_id"), index=True
+    )
 
     source: Mapped[Source] = relationship()
     analysis: Mapped[Analysis | None] = relationship(back_populates="item", uselist=False)
@@ -100,6 +103,31 @@ class Analysis(Base):
     analyzed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="analysis")
+
+
+class Story(Base):
+    """Near-duplicate items across sources: one press release republished, one rumour
+    reposted. ``signature`` is the MinHash of the item that started it."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[list[Any]] = mapped_column(default=list)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoryBand(Base):
+    """LSH band keys of a story's items: a new item finds candidate stories by its keys,
+    without comparing it with every stored item."""
+
+    __tablename__ = "story_bands"
+    __table_args__ = (UniqueConstraint("band_key", "story_id", name="uq_story_band"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    band_key: Mapped[str] = mapped_column(String(40), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
 class RuleSetRecord(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Item, RunSourceStat
+from storage.models import Alert, Item, RunSourceStat, Source
 
 
 def items_since(session: Session, since: datetime) -> dict[int, int]:
@@ -40,3 +40,18 @@ def latest_source_stats(session: Session) -> dict[int, RunSourceStat]:
 def alert_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
     return {status: count for status, count in rows}
+
+
+def failing_sources(session: Session, min_failures: int, not_ok_since: datetime) -> list[Source]:
+    """Enabled sources failing repeatedly with no success since ``not_ok_since``."""
+    return list(
+        session.scalars(
+            select(Source)
+            .where(
+                Source.enabled.is_(True),
+                Source.consecutive_failures >= min_failures,
+                (Source.last_success_at.is_(None)) | (Source.last_success_at < not_ok_since),
+            )
+            .order_by(Source.name)
+        )
+    )

@@ -156,7 +156,7 @@ def test_html_remnants_do_not_hide_words_and_offsets_stay(analyzer: Analyzer) ->
     result = analyzer.analyze(text)
     assert result.flagged
     for found in result.matches + result.localities:
-        assert text[found["start"]:found["end"]] == found["surface"]
+        assert text[found["start"] : found["end"]] == found["surface"]
     assert {m["surface"] for m in result.matches} >= {"Tin&nbsp;đồn", "lừa đảo"}
 
 

@@ -16,11 +16,15 @@ from storage.sources import SourceSpec, sync_sources
 from tests.helpers import ROOT, run_cli, write_config
 
 ITEMS = [
-    ("Người dân xã Bờ Y lo ngại hiện tượng mưa đá bất thường",
-     "Chiều qua, mưa đá kèm gió lốc xuất hiện ở xã Bờ Y, tỉnh Quảng Ngãi; người dân đồn rằng "
-     "sắp có bão lớn."),
-    ("Cảnh giác ở thị trấn Plei Kần",
-     "Cảnh giác lừa đảo chiếm đoạt tài sản ở thị trấn Plei Kần, huyện Ngọc Hồi."),
+    (
+        "Người dân xã Bờ Y lo ngại hiện tượng mưa đá bất thường",
+        "Chiều qua, mưa đá kèm gió lốc xuất hiện ở xã Bờ Y, tỉnh Quảng Ngãi; người dân đồn rằng "
+        "sắp có bão lớn.",
+    ),
+    (
+        "Cảnh giác ở thị trấn Plei Kần",
+        "Cảnh giác lừa đảo chiếm đoạt tài sản ở thị trấn Plei Kần, huyện Ngọc Hồi.",
+    ),
     ("Giá cà phê tăng ở xã Dục Nông", "Nông dân xã Dục Nông phấn khởi vì giá cà phê tăng."),
     ("Tin đồn ở Đà Lạt", "Không liên quan đến địa bàn."),
 ]
@@ -79,9 +83,10 @@ def test_removed_keyword_reports_disappearing_alert(db: Database) -> None:
     base = load_config(ROOT / "config.yaml")
     analyze(db, base)
     scam = base.keywords["scam"]
-    without = KeywordList(weight=scam.weight,
-                          words=[w for w in scam.words if w not in ("lừa đảo",
-                                                                     "chiếm đoạt tài sản")])
+    without = KeywordList(
+        weight=scam.weight,
+        words=[w for w in scam.words if w not in ("lừa đảo", "chiếm đoạt tài sản")],
+    )
     report = analyze(db, with_keywords(base, scam=without), dry_run=True)
     (gone,) = report.disappear
     assert gone.title == ITEMS[1][0] and gone.alert_status == "new"
