@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from storage.models import Alert, AlertEvent, Analysis, utcnow
@@ -23,6 +23,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     **{verdict: ("in_review",) for verdict in VERDICTS},
 }
 CLARIFIABLE = ("verified_false", "misleading")
+CHANGED_MEANWHILE = "alert {alert_id} was changed by someone else meanwhile; reload and retry"
 
 
 class TransitionError(ValueError):
@@ -98,14 +99,21 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
         values["clarification"] = verdict.clarification
     if verdict.link is not None:
         values["clarification_link"] = verdict.link
-    result = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.status == current)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    try:
+        result = session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, Alert.status == current)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:
+        # SQLite: another writer changed the database since this transaction read it.
+        if "locked" not in str(exc).lower():
+            raise
+        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id)) from exc
     if result.rowcount != 1:
-        raise TransitionError(f"alert {alert_id} was changed by someone else; reload and retry")
+        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id))
+
     session.add(
         AlertEvent(
             alert_id=alert_id,
@@ -123,3 +131,28 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
 def claim(session: Session, alert_id: int, actor: str) -> Alert:
     """Take a new alert into review; exactly one of two concurrent claims succeeds."""
     return change_status(session, alert_id, Verdict("in_review", actor))
+
+
+def claim_next(session: Session, actor: str, count: int = 1) -> list[int]:
+    """Take the highest-scoring new alerts into review; returns their ids.
+
+    On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED``, so analysts
+    claiming at the same moment get different alerts instead of waiting for each other.
+    """
+    query = (
+        select(Alert.id)
+        .where(Alert.status == "new")
+        .order_by(Alert.score.desc(), Alert.id)
+        .limit(count)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for alert_id in session.scalars(query).all():
+        try:
+            with session.begin_nested():
+                claim(session, alert_id, actor)
+        except TransitionError:
+            continue
+        claimed.append(alert_id)
+    return claimed

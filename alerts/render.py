@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
-from alerts.stories import Spread
+
+if TYPE_CHECKING:
+    from alerts.stories import Spread
+
 
 SNIPPET_RADIUS = 140
 

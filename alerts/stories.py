@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,6 @@ SHINGLE_WORDS = 4
 MIN_WORDS = 8
 _WORD = re.compile(r"\w+")
 _SCHEME = "affine32"
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1, scheme=_SCHEME).permutations
 
 Normalizer = Callable[[str], str]
 
@@ -53,7 +52,8 @@ def signature(text: str, normalize: Normalizer) -> np.ndarray | None:
         " ".join(words[i : i + SHINGLE_WORDS]).encode()
         for i in range(len(words) - SHINGLE_WORDS + 1)
     }
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_PERMUTATIONS, scheme=_SCHEME)
+    minhash = _minhash()
+
     minhash.update_batch(list(shingles))
     return minhash.hashvalues
 
@@ -178,3 +178,16 @@ def spread(
         )
         for story in session.scalars(select(Story).where(Story.id.in_(ids)))
     }
+
+
+@cache
+def _permutations() -> object:
+    from datasketch import MinHash  # imported on first use: the package is slow to import
+
+    return MinHash(num_perm=NUM_PERM, seed=1, scheme=_SCHEME).permutations
+
+
+def _minhash() -> object:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=1, permutations=_permutations(), scheme=_SCHEME)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from alerts.render import local_time
+from alerts.stories import spread
 from storage.db import Database
 from storage.models import Alert, Item
 
@@ -104,6 +105,15 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
             f"{m['start']}-{m['end']} weight {m['weight']}"
             for m in matches
         ]
+        if item.story_id is not None:
+            info = spread(session, [item.story_id])[item.story_id]
+            sources = ", ".join(f"{name} ({count})" for name, count in info.per_source)
+            lines += [
+                "",
+                f"Story #{info.story_id}: {info.items} items, first seen "
+                f"{local_time(info.first_seen, DISPLAY_TZ)}, {info.last_24h} in the last "
+                f"24 h; sources: {sources}",
+            ]
         if alert.clarification:
             lines += ["", f"Clarification: {alert.clarification}"]
         if alert.clarification_link:

@@ -6,12 +6,14 @@ are reported.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from alerts.queue import create_alerts
 from monitor.config import Config
+from monitor.logcontext import set_run
 from monitor.wiring import ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
 from nlp.rule_changes import ChangeScope, change_scope
@@ -47,20 +49,33 @@ class AnalysisReport:
     appear: list[Flip] = field(default_factory=list)
     disappear: list[Flip] = field(default_factory=list)
     new_alerts: list[int] = field(default_factory=list)
+    stopped: bool = False
 
 
 def analyze(
-    db: Database, config: Config, dry_run: bool = False, analyzer: Analyzer | None = None
+    db: Database,
+    config: Config,
+    dry_run: bool = False,
+    analyzer: Analyzer | None = None,
+    stop: threading.Event | None = None,
 ) -> AnalysisReport:
-    """Analyze what needs it; with ``dry_run`` nothing is written, only reported."""
+    """Analyze what needs it; with ``dry_run`` nothing is written, only reported.
+
+    Work is committed batch by batch, so ``stop`` (set on SIGTERM) ends it at a batch
+    boundary and the next run continues with what is left.
+    """
     analyzer = analyzer or Analyzer(ruleset(config))
     report = AnalysisReport()
     scopes: dict[str, ChangeScope] = {}
     with db.session() as session:
         run_id = None if dry_run else start_run(session, "analyze").id
         record_ruleset(session, analyzer.version, ruleset_to_dict(analyzer.rules))
+    set_run(run_id)
     with db.sessions() as session:
         for batch in pending_items(session, analyzer.version):
+            if stop is not None and stop.is_set():
+                report.stopped = True
+                break
             for item in batch:
                 _analyze_one(session, analyzer, item, scopes, report, dry_run)
             if dry_run:

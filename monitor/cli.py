@@ -192,19 +192,30 @@ def _describe_digest(outcome: Any) -> str:
 @click.option("--once", is_flag=True, help="one full cycle, then exit (for cron)")
 @pass_ctx
 def run(ctx: Context, once: bool) -> None:
-    """Run the service (or one cycle with --once)."""
+    """Run the service (or one cycle with --once).
+
+    Exit codes: 0 stopped with all work finished; 3 running work stopped at a safe point;
+    4 running work killed at the shutdown deadline; 75 another instance is running on this
+    database; 2 invalid config.
+    """
+    from monitor.instance import AlreadyRunning, InstanceLock
     from monitor.pipeline import run_cycle
     from monitor.summary import analysis_summary
 
-    if once:
-        result = run_cycle(ctx.db, ctx.config, Path.cwd())
-        _print_collect(result.collect)
-        click.echo(analysis_summary(result.analysis))
-        click.echo(_describe_digest(result.digest))
-        return
-    from monitor.service import serve_forever
+    try:
+        if once:
+            with InstanceLock(ctx.db):
+                result = run_cycle(ctx.db, ctx.config, Path.cwd())
+            _print_collect(result.collect)
+            click.echo(analysis_summary(result.analysis))
+            click.echo(_describe_digest(result.digest))
+            return
+        from monitor.service import serve_forever
 
-    serve_forever(ctx.config_path, ctx.config)
+        raise SystemExit(serve_forever(ctx.config_path, ctx.config))
+    except AlreadyRunning as exc:
+        click.echo(f"press-monitor: {exc}; not starting", err=True)
+        raise SystemExit(75) from None
 
 
 @cli.command()
@@ -232,13 +243,46 @@ def demo(ctx: Context, workdir: Path) -> None:
 @cli.command()
 @pass_ctx
 def status(ctx: Context) -> None:
-    """Sources' health and queue sizes."""
-    from monitor.summary import status_report
+    """Sources' health, queue sizes and the service's next runs; exit 1 when a source has
+    failed service.max_consecutive_failures times in a row (for cron or monitoring)."""
+    from monitor.instance import AlreadyRunning, InstanceLock
+    from monitor.summary import jobs_report, status_report
 
-    text, healthy = status_report(ctx.db)
+    text, healthy = status_report(ctx.db, ctx.config.service.max_consecutive_failures)
     click.echo(text)
+    try:
+        with InstanceLock(ctx.db):
+            running = False
+    except AlreadyRunning:
+        running = True
+    click.echo(jobs_report(ctx.db, running))
     if not healthy:
         raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="only show what would be purged")
+@pass_ctx
+def purge(ctx: Context, dry_run: bool) -> None:
+    """Drop the text and author of items older than retention_days that carry no alert."""
+    from datetime import timedelta
+
+    from storage.models import utcnow
+    from storage.retention import plan_purge
+    from storage.retention import purge as do_purge
+
+    before = utcnow() - timedelta(days=ctx.config.retention_days)
+    with ctx.db.session() as session:
+        plan = plan_purge(session, before)
+        if dry_run:
+            oldest = f", the oldest fetched {plan.oldest:%Y-%m-%d}" if plan.oldest else ""
+            click.echo(
+                f"would purge {plan.items} items fetched before {before:%Y-%m-%d} "
+                f"(UTC){oldest}; alerts and their items are kept"
+            )
+            return
+        purged = do_purge(session, before)
+    click.echo(f"purged the text of {purged} items fetched before {before:%Y-%m-%d} (UTC)")
 
 
 from monitor.cli_alerts import alerts  # noqa: E402  (registers the alerts group)

@@ -8,8 +8,9 @@ from datetime import datetime
 
 import click
 
+from alerts.export import export_rows, write_export
 from alerts.labels import CATEGORY_LABELS
-from alerts.queue import STATUSES, TransitionError, Verdict, change_status
+from alerts.queue import STATUSES, TransitionError, Verdict, change_status, claim_next
 from alerts.views import alert_detail, list_alerts
 
 
@@ -86,3 +87,35 @@ def verdict_cmd(
             click.echo(f"alert #{alert.id} is now {alert.status}")
     except TransitionError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@alerts.command("claim")
+@click.option("--count", default=1, show_default=True, help="how many alerts to take")
+@click.option("--actor", default=getpass.getuser, show_default="current user")
+@click.pass_obj
+def claim_cmd(ctx: object, count: int, actor: str) -> None:
+    """Take the highest-scoring new alerts into review."""
+    with ctx.db.session() as session:
+        claimed = claim_next(session, actor, count)
+    click.echo("claimed: " + (", ".join(f"#{i}" for i in claimed) if claimed else "none"))
+
+
+@alerts.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="created on or after")
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="file to write (default: stdout)",
+)
+@click.pass_obj
+def export_cmd(
+    ctx: object, fmt: str, status: str | None, since: datetime | None, output: object
+) -> None:
+    """Export alerts with their verdicts (no analyst names), as JSON lines or CSV."""
+    rows = export_rows(ctx.db, status=status, since=since)
+    write_export(rows, fmt, output)

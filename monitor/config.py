@@ -49,7 +49,8 @@ class Strict(BaseModel):
 class Schedule(Strict):
     """Either a fixed interval or a cron expression (evaluated in the service time zone)."""
 
-    interval_minutes: Annotated[int, Field(gt=0)] | None = None
+    interval_minutes: Annotated[float, Field(gt=0)] | None = None
+
     cron: str | None = None
 
     @model_validator(mode="after")
@@ -163,7 +164,6 @@ class Smtp(Strict):
     timeout_seconds: Annotated[float, Field(gt=0)] = 30
     ca_file: str | None = None  # CA bundle for a server with a private certificate
 
-
     def password(self) -> str | None:
         """Secrets live only in the environment, never in config.yaml."""
         return os.environ.get(self.password_env) if self.password_env else None
@@ -204,6 +204,22 @@ class Crawler(Strict):
     retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
 
 
+class Service(Strict):
+    """The unattended service (`press-monitor run`)."""
+
+    retention_schedule: str = "30 3 * * *"
+    config_check_seconds: Annotated[float, Field(gt=0)] = 5
+    shutdown_timeout_seconds: Annotated[float, Field(gt=0)] = 60
+    misfire_grace_seconds: Annotated[int, Field(gt=0)] = 600
+    max_consecutive_failures: Annotated[int, Field(gt=0)] = 3
+
+    @field_validator("retention_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        _check_cron(value)
+        return value
+
+
 class Config(Strict):
     locality: Locality
     sources: list[Source] = []
@@ -217,6 +233,7 @@ class Config(Strict):
     outbox: str = "data/outbox"
     retention_days: Annotated[int, Field(gt=0)] = 180
     crawler: Crawler = Crawler()
+    service: Service = Service()
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from email.utils import formatdate
@@ -33,7 +34,8 @@ class FixtureServer:
         self.routes = routes or {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         handler = _handler_class(self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), handler)
+
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -57,7 +59,16 @@ class FixtureServer:
         self.stop()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up early (timeouts, cancelled downloads) are normal here."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def _handler_class(server: FixtureServer) -> type[BaseHTTPRequestHandler]:
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

@@ -16,6 +16,7 @@ from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
+from monitor.logcontext import set_run
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
@@ -48,6 +49,7 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
     with db.session() as session:
         sync_sources(session, source_specs(config))
         run_id = start_run(session, "collect").id
+    set_run(run_id)
     error = None
     try:
         crawl(db.url, run_id, scrapy_settings(config), sources)
@@ -63,7 +65,8 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
         finish_run(session, run_id, "failed" if error else "done", totals)
     for name, stats in per_source.items():
         for reason in stats["error_reasons"]:
-            log.warning("source %s: %s", name, reason)
+            log.warning("source %s: %s", name, reason, extra={"source": name})
+
     return CollectResult(run_id, per_source, error)
 
 

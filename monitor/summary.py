@@ -10,6 +10,7 @@ from alerts.render import local_time
 from monitor.analysis import AnalysisReport
 from storage.db import Database
 from storage.models import RunSourceStat, Source, utcnow
+from storage.service_jobs import scheduled_jobs
 from storage.status import alert_counts, items_since, latest_source_stats
 
 FAILURE_LIMIT = 3
@@ -98,4 +99,18 @@ def analysis_summary(report: AnalysisReport, details: bool = False, dry_run: boo
             f"  - alert #{f.alert_id} ({f.alert_status}) score {f.score:.1f}: {f.title[:90]}"
             for f in report.disappear
         ]
+    return "\n".join(lines)
+
+
+def jobs_report(db: Database, running: bool) -> str:
+    if not running:
+        return "Service: not running"
+    with db.session() as session:
+        jobs = scheduled_jobs(session)
+    lines = ["Service: running; next runs (Asia/Ho_Chi_Minh):"]
+    lines += [
+        f"  {local_time(job.next_run_at, TZ):<16}  {job.job_id:<28} {job.description}"
+        + (f"  (last: {job.last_outcome})" if job.last_outcome else "")
+        for job in jobs
+    ]
     return "\n".join(lines)

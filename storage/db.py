@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,8 +55,30 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_schema(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration; a no-op when already current."""
-    command.upgrade(alembic_config(engine), "head")
+    """Create or upgrade the schema to the newest migration; a no-op when already current.
+
+    Several processes may open a new database at once (the service, an analyst's command):
+    migrations are serialized by a file lock on SQLite and an advisory lock on PostgreSQL
+    (taken in migrations/env.py), and each re-checks the version once it holds the lock.
+    """
+    with _migration_file_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def _migration_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
 
 
 def schema_is_current(engine: Engine) -> bool:

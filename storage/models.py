@@ -130,6 +130,18 @@ class StoryBand(Base):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
+class ServiceJob(Base):
+    """The service's scheduled jobs and their next run, for `status` in another process."""
+
+    __tablename__ = "service_jobs"
+
+    job_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_outcome: Mapped[str | None] = mapped_column(Text)
+
+
 class RuleSetRecord(Base):
     """Every rule set analyses were made with, so a change can be compared with the last."""
 

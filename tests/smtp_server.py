@@ -26,8 +26,9 @@ class Handler:
     def __init__(self, received: Received) -> None:
         self.received = received
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
         if "refuse" in address:
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
@@ -35,8 +36,7 @@ class Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        self.received.messages.append(
-            message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        self.received.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted"
 
 
@@ -57,28 +57,40 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "smtp.crt", directory / "smtp.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
 class SmtpServer:
     """Start/stop a real SMTP server; ``received`` collects what it accepted."""
 
-    def __init__(self, port: int, tls: tuple[Path, Path] | None = None,
-                 login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, port: int, tls: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None
+    ) -> None:
         self.port = port
         self.received = Received()
         kwargs: dict[str, Any] = {}
@@ -87,14 +99,20 @@ class SmtpServer:
             context.load_cert_chain(str(tls[0]), str(tls[1]))
             kwargs.update(tls_context=context, require_starttls=True)
         if login is not None:
-            def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
-                             data: Any) -> AuthResult:
-                ok = isinstance(data, LoginPassword) and (
-                    data.login.decode(), data.password.decode()) == login
+
+            def authenticate(
+                server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+            ) -> AuthResult:
+                ok = (
+                    isinstance(data, LoginPassword)
+                    and (data.login.decode(), data.password.decode()) == login
+                )
                 return AuthResult(success=ok)
+
             kwargs.update(authenticator=authenticate, auth_required=True)
-        self.controller = Controller(Handler(self.received), hostname="127.0.0.1", port=port,
-                                     **kwargs)
+        self.controller = Controller(
+            Handler(self.received), hostname="127.0.0.1", port=port, **kwargs
+        )
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()

@@ -19,12 +19,13 @@ RECIPIENTS = ["phongtruyenthong@example.invalid", "lanh.dao@example.invalid"]
 
 def options(port: int, recipients: list[str] = RECIPIENTS, **smtp: object) -> DigestOptions:
     settings = {"tls": "none", "sender": "press-monitor@example.invalid", "timeout": 5, **smtp}
-    return DigestOptions(recipients=recipients,
-                         smtp=SmtpOptions(host="127.0.0.1", port=port, **settings))
+    return DigestOptions(
+        recipients=recipients, smtp=SmtpOptions(host="127.0.0.1", port=port, **settings)
+    )
 
 
 def test_digest_arrives_once_in_vietnamese_and_escaped(db: Database) -> None:
-    flagged_item(db, title='Tin đồn <img src=x onerror=alert(1)> ở huyện Ngọc Hồi')
+    flagged_item(db, title="Tin đồn <img src=x onerror=alert(1)> ở huyện Ngọc Hồi")
     port = free_port()
     with SmtpServer(port) as server:
         assert run_digest(db, options(port)).state == "sent"
@@ -77,22 +78,23 @@ def test_all_recipients_refused_is_a_failure(db: Database) -> None:
     assert outcome.state == "failed"
 
 
-def test_starttls_and_login(db: Database, tmp_path: Path,
-                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_starttls_and_login(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flagged_item(db)
     cert, key = self_signed(tmp_path)
     port = free_port()
     with SmtpServer(port, tls=(cert, key), login=("pm", "mat-khau-2025")) as server:
-        wrong = run_digest(db, options(port, tls="starttls", ca_file=str(cert), user="pm",
-                                       password="sai"))
-        right = run_digest(db, options(port, tls="starttls", ca_file=str(cert), user="pm",
-                                       password="mat-khau-2025"))
+        wrong = run_digest(
+            db, options(port, tls="starttls", ca_file=str(cert), user="pm", password="sai")
+        )
+        right = run_digest(
+            db,
+            options(port, tls="starttls", ca_file=str(cert), user="pm", password="mat-khau-2025"),
+        )
     assert wrong.state == "failed"
     assert right.state == "sent" and len(server.received.messages) == 1
 
 
-def test_interrupted_delivery_is_not_resent_and_is_reported(db: Database,
-                                                            tmp_path: Path) -> None:
+def test_interrupted_delivery_is_not_resent_and_is_reported(db: Database, tmp_path: Path) -> None:
     """A crash after the server may have accepted: the state says "sending"."""
     flagged_item(db)
     port = free_port()

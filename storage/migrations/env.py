@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from storage.models import Base
 
@@ -38,7 +38,11 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # one migrating process at a time; released at the end of the transaction
+                connection.execute(text("SELECT pg_advisory_xact_lock(7072657, 1)"))
             context.run_migrations()
+
             if sqlite:
                 problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if problems:

@@ -1,0 +1,91 @@
+"""Alert export for other tools: JSON lines or CSV, one row per alert.
+
+Analyst names are left out (the audit trail keeps them); times are UTC ISO 8601.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from storage.db import Database
+from storage.models import Alert, Item
+
+FIELDS = [
+    "alert_id",
+    "status",
+    "score",
+    "categories",
+    "localities",
+    "title",
+    "url",
+    "source",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "story_id",
+    "note",
+    "clarification",
+    "clarification_link",
+]
+
+
+def export_rows(
+    db: Database, status: str | None = None, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    query = (
+        select(Alert)
+        .options(
+            selectinload(Alert.item).selectinload(Item.source),
+            selectinload(Alert.item).selectinload(Item.analysis),
+        )
+        .order_by(Alert.id)
+    )
+    if status:
+        query = query.where(Alert.status == status)
+    if since:
+        query = query.where(Alert.created_at >= since)
+    with db.session() as session:
+        return [_row(alert) for alert in session.scalars(query)]
+
+
+def _row(alert: Alert) -> dict[str, Any]:
+    item = alert.item
+    localities = item.analysis.localities if item.analysis else []
+    return {
+        "alert_id": alert.id,
+        "status": alert.status,
+        "score": alert.score,
+        "categories": list(alert.categories),
+        "localities": sorted({loc["unit"] for loc in localities}),
+        "title": item.title,
+        "url": item.url,
+        "source": item.source.name,
+        "published_at": _iso(item.published_at),
+        "created_at": _iso(alert.created_at),
+        "updated_at": _iso(alert.updated_at),
+        "story_id": item.story_id,
+        "note": alert.note,
+        "clarification": alert.clarification,
+        "clarification_link": alert.clarification_link,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def write_export(rows: list[dict[str, Any]], fmt: str, out: IO[str]) -> None:
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
