@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from alerts.delivery import (
     DeliveryError,
@@ -26,8 +26,9 @@ from alerts.delivery import (
 from alerts.periods import is_due, open_digest, start_period
 from alerts.render import DigestEntry, DigestStory, DigestView, render, snippet, subject
 from alerts.stories import spread
+from alerts.views import alerts_with_items
 from storage.db import Database
-from storage.models import Alert, Digest, Item, utcnow
+from storage.models import Alert, Digest, utcnow
 from storage.status import failing_sources
 
 FAILING_SOURCE_RUNS = 3
@@ -132,14 +133,11 @@ def _notices(session: Session, digest: Digest) -> list[str]:
 
 def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestView:
     alerts = session.scalars(
-        select(Alert)
+        alerts_with_items()
         .where(Alert.digest_id == digest.id)
-        .options(
-            selectinload(Alert.item).selectinload(Item.source),
-            selectinload(Alert.item).selectinload(Item.analysis),
-        )
         .order_by(Alert.score.desc(), Alert.id)
     ).all()
+
     spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
     groups: dict[int | str, list[DigestEntry]] = {}
     for alert in alerts:  # by score, so each story's strongest alert comes first

@@ -10,11 +10,9 @@ import json
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
+from alerts.views import alerts_with_items
 from storage.db import Database
-from storage.models import Alert, Item
+from storage.models import Alert
 
 FIELDS = [
     "alert_id",
@@ -38,14 +36,8 @@ FIELDS = [
 def export_rows(
     db: Database, status: str | None = None, since: datetime | None = None
 ) -> list[dict[str, Any]]:
-    query = (
-        select(Alert)
-        .options(
-            selectinload(Alert.item).selectinload(Item.source),
-            selectinload(Alert.item).selectinload(Item.analysis),
-        )
-        .order_by(Alert.id)
-    )
+    query = alerts_with_items().order_by(Alert.id)
+
     if status:
         query = query.where(Alert.status == status)
     if since:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from alerts.render import local_time
@@ -16,6 +16,14 @@ from storage.models import Alert, Item
 DISPLAY_TZ = "Asia/Ho_Chi_Minh"
 
 
+def alerts_with_items() -> Select[tuple[Alert]]:
+    """Alerts with their item, source and analysis loaded in a few queries, not one each."""
+    return select(Alert).options(
+        selectinload(Alert.item).selectinload(Item.source),
+        selectinload(Alert.item).selectinload(Item.analysis),
+    )
+
+
 def list_alerts(
     db: Database,
     status: str | None = None,
@@ -24,14 +32,8 @@ def list_alerts(
     locality: str | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    query = (
-        select(Alert)
-        .options(
-            selectinload(Alert.item).selectinload(Item.source),
-            selectinload(Alert.item).selectinload(Item.analysis),
-        )
-        .order_by(Alert.score.desc(), Alert.id.desc())
-    )
+    query = alerts_with_items().order_by(Alert.score.desc(), Alert.id.desc())
+
     if status:
         query = query.where(Alert.status == status)
     if since:

@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -41,12 +42,14 @@ def prepare_site(target: Path, base_url: str) -> None:
             )
 
 
-def demo_config(base: Config, base_url: str, workdir: Path) -> Config:
+def demo_sources(base_url: str) -> list[dict[str, Any]]:
+    """The sample outlets as config.yaml source entries, served from ``base_url``."""
     raw_sources = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
-    sources = [
-        Source.model_validate({**s, "url": s["url"].replace("{base}", base_url)})
-        for s in raw_sources
-    ]
+    return [{**s, "url": s["url"].replace("{base}", base_url)} for s in raw_sources]
+
+
+def demo_config(base: Config, base_url: str, workdir: Path) -> Config:
+    sources = [Source.model_validate(s) for s in demo_sources(base_url)]
     return base.model_copy(
         update={
             "sources": sources,

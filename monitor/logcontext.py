@@ -22,7 +22,6 @@ def job_context(job_id: str) -> Iterator[None]:
         _job.reset(token)
 
 
-
 def set_run(run_id: int | None) -> None:
     _run.set(run_id)
 

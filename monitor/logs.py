@@ -49,4 +49,3 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # APScheduler reports every run at INFO; the service logs what the jobs did instead.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-

@@ -8,9 +8,8 @@ from email import policy
 from pathlib import Path
 
 import pytest
-import yaml
 
-from monitor.demo import SITE
+from monitor.demo import SITE, demo_sources
 from monitor.fixture_server import FixtureServer, copy_with_base
 from tests.helpers import ROOT, run_cli, write_config
 
@@ -60,8 +59,7 @@ def test_run_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
     site = tmp_path / "site"
     with FixtureServer(site) as server:
         copy_with_base(SITE, site, server.base_url)
-        raw = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
-        sources = [{**s, "url": s["url"].replace("{base}", server.base_url)} for s in raw]
+        sources = demo_sources(server.base_url)
         config = write_config(
             tmp_path / "config.yaml",
             sources=sources,

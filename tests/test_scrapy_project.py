@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from monitor.demo import SITE
+from monitor.demo import SITE, demo_sources
 from monitor.fixture_server import FixtureServer, copy_with_base
 from tests.helpers import ROOT, write_config
 
@@ -22,8 +21,7 @@ def test_scrapy_crawl_feeds_from_the_repository(tmp_path: Path) -> None:
     site = tmp_path / "site"
     with FixtureServer(site) as server:
         copy_with_base(SITE, site, server.base_url)
-        raw = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
-        sources = [{**s, "url": s["url"].replace("{base}", server.base_url)} for s in raw]
+        sources = demo_sources(server.base_url)
         config = write_config(tmp_path / "config.yaml", sources=sources)
         db_path = tmp_path / "scrapy.db"
         env = {

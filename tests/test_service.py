@@ -18,26 +18,33 @@ import yaml
 
 from monitor.demo import SITE
 from monitor.fixture_server import FixtureServer, copy_with_base
-from tests.helpers import ROOT, base_config
+from tests.helpers import base_config
 
 pytestmark = pytest.mark.slow
 
-SERVICE = {"config_check_seconds": 0.5, "shutdown_timeout_seconds": 20,
-           "misfire_grace_seconds": 60, "retention_schedule": "30 3 * * *",
-           "max_consecutive_failures": 3}
+SERVICE = {
+    "config_check_seconds": 0.5,
+    "shutdown_timeout_seconds": 20,
+    "misfire_grace_seconds": 60,
+    "retention_schedule": "30 3 * * *",
+    "max_consecutive_failures": 3,
+}
 
 
 def slow_feed(seconds: float) -> Callable[[BaseHTTPRequestHandler], None]:
     def handler(h: BaseHTTPRequestHandler) -> None:
         time.sleep(seconds)
-        body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
-                b"<title>Tin ch\xe1\xba\xadm</title><link>http://127.0.0.1/cham/1.html</link>"
-                b"<description>Tin ch\xe1\xba\xadm</description></item></channel></rss>")
+        body = (
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
+            b"<title>Tin ch\xe1\xba\xadm</title><link>http://127.0.0.1/cham/1.html</link>"
+            b"<description>Tin ch\xe1\xba\xadm</description></item></channel></rss>"
+        )
         h.send_response(200)
         h.send_header("Content-Type", "application/rss+xml")
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         h.wfile.write(body)
+
     return handler
 
 
@@ -49,25 +56,41 @@ def site(tmp_path: Path) -> Iterator[FixtureServer]:
         yield server
 
 
-def write(path: Path, base: str, db: Path, interval: float = 0.05, slow: bool = False,
-          **extra: object) -> Path:
+def write(
+    path: Path, base: str, db: Path, interval: float = 0.05, slow: bool = False, **extra: object
+) -> Path:
     raw = yaml.safe_load((SITE / "sources.yaml").read_text(encoding="utf-8"))
-    sources = [{**s, "url": s["url"].replace("{base}", base),
-                "schedule": {"interval_minutes": interval}} for s in raw]
+    sources = [
+        {**s, "url": s["url"].replace("{base}", base), "schedule": {"interval_minutes": interval}}
+        for s in raw
+    ]
     if slow:
-        sources.append({"name": "slow", "kind": "feed", "url": base + "/slow.rss",
-                        "follow_links": False})
-    data = {**base_config(), "sources": sources, "database_url": f"sqlite:///{db}",
-            "outbox": str(path.parent / "outbox"), "service": SERVICE, **extra}
+        sources.append(
+            {"name": "slow", "kind": "feed", "url": base + "/slow.rss", "follow_links": False}
+        )
+    data = {
+        **base_config(),
+        "sources": sources,
+        "database_url": f"sqlite:///{db}",
+        "outbox": str(path.parent / "outbox"),
+        "service": SERVICE,
+        **extra,
+    }
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
 def start(config: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRESS_MONITOR_")}
-    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                            cwd=config.parent, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=config.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -89,8 +112,9 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90) -> None:
     raise AssertionError("condition not reached in time")
 
 
-def test_service_cycles_reloads_config_and_stops_on_sigterm(site: FixtureServer,
-                                                           tmp_path: Path) -> None:
+def test_service_cycles_reloads_config_and_stops_on_sigterm(
+    site: FixtureServer, tmp_path: Path
+) -> None:
     db = tmp_path / "pm.db"
     config = write(tmp_path / "config.yaml", site.base_url, db)
     service = start(config, "run")
@@ -103,8 +127,10 @@ def test_service_cycles_reloads_config_and_stops_on_sigterm(site: FixtureServer,
         data = yaml.safe_load(config.read_text(encoding="utf-8"))
         data["keywords"]["rumour"]["words"].append("hội thi văn hóa")
         config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        flagged = ("select count(*) from alerts a join items i on i.id = a.item_id "
-                   "where i.title like '%Hội thi văn hóa%'")
+        flagged = (
+            "select count(*) from alerts a join items i on i.id = a.item_id "
+            "where i.title like '%Hội thi văn hóa%'"
+        )
         wait_for(lambda: (query(db, flagged) or [(0,)])[0][0] == 1)
 
         # a broken file is refused and the service goes on with the last good config
@@ -113,14 +139,24 @@ def test_service_cycles_reloads_config_and_stops_on_sigterm(site: FixtureServer,
         wait_for(lambda: query(db, collections)[0][0] >= before + 2)
         assert service.poll() is None
 
-        status = subprocess.run([sys.executable, "-m", "monitor", "--config",
-                                 str(write(tmp_path / "status.yaml", site.base_url, db)),
-                                 "status"], capture_output=True, text=True, timeout=60,
-                                cwd=tmp_path)
+        status = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(write(tmp_path / "status.yaml", site.base_url, db)),
+                "status",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
         assert "Service: running" in status.stdout and "collect:every-0.05m" in status.stdout
     finally:
         service.send_signal(signal.SIGTERM)
-        out, err = service.communicate(timeout=60)
+        _out, err = service.communicate(timeout=60)
     assert service.returncode in (0, 3), err[-2000:]
     assert "config change refused" in err and "invalid YAML" in err
     assert "config reloaded" in err
@@ -139,8 +175,9 @@ def test_only_one_instance_runs(site: FixtureServer, tmp_path: Path) -> None:
 
     # a lock left by a killed process does not block the next start
     service = start(config, "run")
-    wait_for(lambda: (query(db, "select count(*) from runs where status='running'")
-                      or [(0,)])[0][0] >= 1)
+    wait_for(
+        lambda: (query(db, "select count(*) from runs where status='running'") or [(0,)])[0][0] >= 1
+    )
     os.killpg(service.pid, signal.SIGKILL)
     service.wait(timeout=30)
     after = start(config, "run", "--once")
@@ -149,17 +186,30 @@ def test_only_one_instance_runs(site: FixtureServer, tmp_path: Path) -> None:
 
 def invariants(db: Path) -> None:
     """Whatever was interrupted: no item twice, one alert per item, one digest per period."""
-    assert query(db, "select canonical_url from items group by canonical_url "
-                     "having count(*) > 1") == []
+    assert (
+        query(db, "select canonical_url from items group by canonical_url having count(*) > 1")
+        == []
+    )
     assert query(db, "select item_id from alerts group by item_id having count(*) > 1") == []
-    assert query(db, "select period_start from digests group by period_start "
-                     "having count(*) > 1") == []
-    assert query(db, "select count(*) from alerts a left join analyses n on n.item_id = a.item_id"
-                     " where n.flagged is not 1")[0][0] == 0 if db.exists() else True
+    assert (
+        query(db, "select period_start from digests group by period_start having count(*) > 1")
+        == []
+    )
+    assert (
+        query(
+            db,
+            "select count(*) from alerts a left join analyses n on n.item_id = a.item_id"
+            " where n.flagged is not 1",
+        )[0][0]
+        == 0
+        if db.exists()
+        else True
+    )
 
 
-def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(site: FixtureServer,
-                                                               tmp_path: Path) -> None:
+def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(
+    site: FixtureServer, tmp_path: Path
+) -> None:
     db = tmp_path / "pm.db"
     config = write(tmp_path / "config.yaml", site.base_url, db, slow=True)
     for delay in (0.5, 2.0, 3.5, 5.0, 6.5):
@@ -170,13 +220,55 @@ def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(site: FixtureSer
         invariants(db)
 
     final = start(config, "run", "--once")
-    out, err = final.communicate(timeout=180)
+    _out, err = final.communicate(timeout=180)
     assert final.returncode == 0, err
     invariants(db)
     assert query(db, "select count(*) from items")[0][0] == 13  # 12 outlets' items + slow
     assert query(db, "select count(*) from alerts")[0][0] == 4
-    assert query(db, "select count(*) from analyses where ruleset_version = "
-                     "(select ruleset_version from analyses order by id desc limit 1)")[0][0] == 13
+    assert (
+        query(
+            db,
+            "select count(*) from analyses where ruleset_version = "
+            "(select ruleset_version from analyses order by id desc limit 1)",
+        )[0][0]
+        == 13
+    )
     sent = query(db, "select count(*) from digests where state = 'sent'")[0][0]
     assert sent == 1
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_sigkill_mid_digest_does_not_send_twice(site: FixtureServer, tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.smtp_server import Handler, SmtpServer, free_port
+
+    class SlowHandler(Handler):
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(4)
+            return await super().handle_DATA(server, session, envelope)
+
+    db = tmp_path / "pm.db"
+    port = free_port()
+    smtp = {
+        "host": "127.0.0.1",
+        "port": port,
+        "tls": "none",
+        "sender": "pm@example.invalid",
+        "timeout_seconds": 30,
+    }
+    config = write(tmp_path / "config.yaml", site.base_url, db, smtp=smtp)
+    server = SmtpServer(port)
+    server.controller.handler = SlowHandler(server.received)
+    with server:
+        process = start(config, "run", "--once")
+        wait_for(lambda: query(db, "select state from digests") == [("sending",)])
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        again = start(config, "digest")
+        _out, err = again.communicate(timeout=120)
+        time.sleep(5)  # let the slow handler finish whatever it received
+    assert again.returncode == 0, err
+    assert query(db, "select state from digests") == [("uncertain",)]
+    assert len(server.received.messages) <= 1
+    invariants(db)
