@@ -1,0 +1,80 @@
+"""One instance per database, retention, and structured logs."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from monitor.fixture_server import FixtureServer
+from monitor.instance import AlreadyRunning, InstanceLock
+from storage.db import Database
+from storage.items import ItemData, upsert_item
+from storage.models import Item, utcnow
+from storage.retention import plan_purge, purge
+from storage.sources import SourceSpec, sync_sources
+from tests.factories import flagged_item
+from tests.helpers import run_cli, write_config
+
+
+def test_instance_lock_on_both_databases(db: Database) -> None:
+    other = Database(db.url)
+    with InstanceLock(db), pytest.raises(AlreadyRunning, match="another press-monitor"):
+        InstanceLock(other).acquire()
+    other.dispose()
+
+    with InstanceLock(db):  # released: it can be taken again
+        pass
+
+
+def test_retention_purges_old_items_without_alerts(db: Database) -> None:
+    alert_id = flagged_item(db, n=1)
+    with db.session() as session:
+        sid = sync_sources(session, [SourceSpec("bao", "feed", "http://127.0.0.1/b")])["bao"]
+        for n in (2, 3):
+            url = f"http://127.0.0.1/old/{n}"
+            upsert_item(
+                session, ItemData(sid, url, url, f"Bài cũ {n}", "Nội dung cũ", author="Tác giả")
+            )
+    with db.session() as session:
+        for item in session.scalars(select(Item)):
+            item.fetched_at = utcnow() - timedelta(days=400)
+    before = utcnow() - timedelta(days=180)
+    with db.session() as session:
+        plan = plan_purge(session, before)
+        assert plan.items == 2  # the alert's item is kept
+    with db.session() as session:
+        assert purge(session, before) == 2
+        assert purge(session, before) == 0
+    with db.session() as session:
+        rows = {
+            i.title: (i.text, i.author, i.purged, i.alert) for i in session.scalars(select(Item))
+        }
+    assert rows["Bài cũ 2"][:3] == ("", None, True)
+    (kept,) = [r for r in rows.values() if r[3] is not None]
+    assert kept[3].id == alert_id and kept[0] and not kept[2]
+
+
+def test_purge_dry_run_and_json_logs(tmp_path: Path) -> None:
+    with FixtureServer(tmp_path / "empty") as server:
+        config = write_config(
+            tmp_path / "config.yaml",
+            sources=[{"name": "gone", "kind": "feed", "url": server.base_url + "/gone.rss"}],
+            database_url=f"sqlite:///{tmp_path / 'pm.db'}",
+            outbox=str(tmp_path / "outbox"),
+        )
+        collected = run_cli(
+            "--config", str(config), "--log-format", "json", "collect", cwd=tmp_path
+        )
+    assert collected.returncode == 0, collected.stderr
+    records = [json.loads(line) for line in collected.stderr.splitlines() if line.startswith("{")]
+    (warning,) = [r for r in records if r.get("source") == "gone"]
+    assert warning["level"] == "warning" and "HTTP 404" in warning["message"]
+    assert isinstance(warning["run"], int)
+    datetime.fromisoformat(warning["time"])
+
+    dry = run_cli("--config", str(config), "purge", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0 and "would purge 0 items" in dry.stdout
