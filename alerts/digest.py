@@ -45,6 +45,7 @@ class DigestOptions:
     outbox: Path = Path("data/outbox")
     sender: str = "press-monitor@localhost"
     smtp: SmtpOptions | None = None
+    review_base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
     groups: dict[int | str, list[DigestEntry]] = {}
     for alert in alerts:  # by score, so each story's strongest alert comes first
         key = alert.item.story_id or f"item-{alert.item_id}"
-        groups.setdefault(key, []).append(_entry(alert))
+        groups.setdefault(key, []).append(_entry(alert, options.review_base_url))
+
     stories = [
         DigestStory(entries, spreads.get(key) if isinstance(key, int) else None)
         for key, entries in groups.items()
@@ -157,7 +159,7 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
     )
 
 
-def _entry(alert: Alert) -> DigestEntry:
+def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
     item = alert.item
     analysis = item.analysis
     matches = analysis.matches if analysis else []
@@ -174,6 +176,7 @@ def _entry(alert: Alert) -> DigestEntry:
         localities=sorted({loc["unit"] for loc in localities}),
         snippet=snippet(item.text, text_spans),
         matched_words=sorted({m["surface"] for m in matches}),
+        review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
     )
 
 

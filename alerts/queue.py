@@ -156,3 +156,28 @@ def claim_next(session: Session, actor: str, count: int = 1) -> list[int]:
             continue
         claimed.append(alert_id)
     return claimed
+
+
+def set_published(session: Session, alert_id: int, publish: bool, actor: str) -> Alert:
+    """Mark a clarification for the public feed (or take it out); kept in the audit trail."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise TransitionError(f"alert {alert_id} does not exist")
+    if publish and (alert.status not in CLARIFIABLE or not alert.clarification):
+        raise TransitionError(
+            "only a false or misleading verdict with a clarification can be published"
+        )
+    if publish == (alert.published_at is not None):
+        return alert
+    alert.published_at = utcnow() if publish else None
+    session.add(
+        AlertEvent(
+            alert_id=alert_id,
+            actor=actor,
+            from_status=alert.status,
+            to_status=alert.status,
+            note="clarification published" if publish else "unpublished",
+        )
+    )
+    session.flush()
+    return alert

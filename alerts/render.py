@@ -34,6 +34,7 @@ class DigestEntry:
     localities: list[str]
     snippet: list[tuple[str, bool]]
     matched_words: list[str] = field(default_factory=list)
+    review_url: str | None = None  # the alert's page, when the review pages are served
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ class DigestView:
         return [e for story in self.stories for e in story.entries]
 
 
-def safe_url(url: str) -> str | None:
-    return url if url.lower().startswith(("http://", "https://")) else None
+def safe_url(url: str | None) -> str | None:
+    return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
 def _environment() -> Environment:

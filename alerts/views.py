@@ -131,3 +131,45 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
 
 def _spans(found: list[dict[str, Any]], field: str) -> list[tuple[int, int]]:
     return [(f["start"], f["end"]) for f in found if f.get("field") == field]
+
+
+def segments(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str | None]]:
+    """Text cut into (piece, kind) so templates can mark matches and places, escaped."""
+    pieces: list[tuple[str, str | None]] = []
+    cursor = 0
+    for start, end, kind in sorted(spans):
+        if start < cursor or end > len(text):
+            continue
+        if start > cursor:
+            pieces.append((text[cursor:start], None))
+        pieces.append((text[start:end], kind))
+        cursor = end
+    if cursor < len(text):
+        pieces.append((text[cursor:], None))
+    return pieces
+
+
+def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, Any]]:
+    """What the office published: the claim as reported, the verdict and the clarification.
+    No analyst names."""
+    query = (
+        alerts_with_items()
+        .where(Alert.published_at.is_not(None))
+        .order_by(Alert.published_at.desc())
+        .limit(limit)
+    )
+    with db.session() as session:
+        return [
+            {
+                "id": a.id,
+                "claim": a.item.title,
+                "source": a.item.source.name,
+                "url": a.item.url,
+                "status": a.status,
+                "clarification": a.clarification,
+                "link": a.clarification_link,
+                "published_at": a.published_at,
+                "updated_at": a.updated_at,
+            }
+            for a in session.scalars(query)
+        ]

@@ -286,8 +286,11 @@ def purge(ctx: Context, dry_run: bool) -> None:
 
 
 from monitor.cli_alerts import alerts  # noqa: E402  (registers the alerts group)
+from monitor.cli_web import serve, users  # noqa: E402
 
 cli.add_command(alerts)
+cli.add_command(serve)
+cli.add_command(users)
 
 
 def main() -> None:

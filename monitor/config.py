@@ -220,6 +220,20 @@ class Service(Strict):
         return value
 
 
+class Web(Strict):
+    """The review pages (`press-monitor serve`)."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(gt=0, lt=65536)] = 8080
+    base_url: str | None = None  # as analysts reach it; digests link to alert pages
+    secret_key_env: str = "PRESS_MONITOR_WEB_SECRET"
+    session_hours: Annotated[float, Field(gt=0)] = 8
+    feed_title: str = "Thông tin đính chính"
+
+    def secret_key(self) -> str | None:
+        return os.environ.get(self.secret_key_env)
+
+
 class Config(Strict):
     locality: Locality
     sources: list[Source] = []
@@ -234,6 +248,7 @@ class Config(Strict):
     retention_days: Annotated[int, Field(gt=0)] = 180
     crawler: Crawler = Crawler()
     service: Service = Service()
+    web: Web = Web()
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

@@ -11,6 +11,7 @@ from typing import Any
 
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
+from alerts.web import WebOptions
 from crawler.sources import google_news_url
 from monitor.config import Config
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
@@ -94,4 +95,24 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         outbox=outbox if outbox.is_absolute() else base_dir / outbox,
         sender=sender,
         smtp=smtp,
+        review_base_url=config.web.base_url,
+    )
+
+
+def web_options(config: Config) -> WebOptions:
+    import logging
+    import secrets
+
+    key = config.web.secret_key()
+    if not key:
+        logging.getLogger("press_monitor.web").warning(
+            "%s is not set: sessions will not survive a restart", config.web.secret_key_env
+        )
+        key = secrets.token_urlsafe(32)
+    return WebOptions(
+        secret_key=key,
+        session_hours=config.web.session_hours,
+        base_url=config.web.base_url,
+        feed_title=config.web.feed_title,
+        timezone=config.digest.timezone,
     )

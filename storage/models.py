@@ -130,6 +130,19 @@ class StoryBand(Base):
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
+class User(Base):
+    """An analyst account for the review pages. Only what logging in needs is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class ServiceJob(Base):
     """The service's scheduled jobs and their next run, for `status` in another process."""
 
@@ -166,6 +179,9 @@ class Alert(Base):
     note: Mapped[str | None] = mapped_column(Text)
     clarification: Mapped[str | None] = mapped_column(Text)
     clarification_link: Mapped[str | None] = mapped_column(Text)
+    # shown in the public clarifications feed only when an analyst marks it for publication
+    published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

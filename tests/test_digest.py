@@ -71,3 +71,14 @@ def test_next_due_is_in_ho_chi_minh_time() -> None:
     assert next_due("0 7 * * *", "Asia/Ho_Chi_Minh", after - timedelta(hours=2)) == datetime(
         2025, 7, 1, 0, 0
     )
+
+
+def test_digest_links_to_review_pages_when_served(db: Database, tmp_path: Path) -> None:
+    alert_id = flagged_item(db)
+    options = DigestOptions(outbox=tmp_path / "o", review_base_url="https://gs.example.invalid/")
+    run_digest(db, options)
+    (eml,) = list((tmp_path / "o").glob("*.eml"))
+    message = read_eml(eml)
+    link = f"https://gs.example.invalid/alerts/{alert_id}"
+    assert f'<a href="{link}">#{alert_id}</a>' in message.get_body(("html",)).get_content()
+    assert link in message.get_body(("plain",)).get_content()

@@ -1,0 +1,100 @@
+"""End to end in a real headless browser (Debian's chromium, installed by `make browser`).
+
+An analyst logs in, opens an alert from the queue, records a verdict with a clarification,
+and the press sees it in the clarifications feed. A screenshot is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from alerts.accounts import add_user
+from alerts.web import WebOptions, create_app
+from storage.db import Database
+from tests.factories import flagged_item
+from tests.helpers import ROOT
+from tests.web_client import Client, serving
+
+pytestmark = pytest.mark.slow
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium and chromium-driver are required on CI (make browser)")
+        pytest.skip("chromium not installed (run `make browser`)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    driver.implicitly_wait(10)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_analyst_records_a_verdict_and_the_press_sees_it(
+    browser: object,
+    sqlite_db: Database,
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    with sqlite_db.session() as session:
+        add_user(session, "lan", "mat-khau-du-dai", "Nguyễn Thị Lan")
+    flagged_item(sqlite_db, title="Tin đồn cắt điện 3 ngày ở huyện Ngọc Hồi")
+    app = create_app(sqlite_db, WebOptions(secret_key="browser-test"))
+    with serving(app) as base:
+        browser.get(base + "/")
+        browser.find_element(By.ID, "username").send_keys("lan")
+        browser.find_element(By.ID, "password").send_keys("mat-khau-du-dai")
+        browser.find_element(By.ID, "login").click()
+
+        browser.find_element(By.CSS_SELECTOR, "a.alert-link").click()
+        assert "Tin đồn cắt điện" in browser.find_element(By.TAG_NAME, "h2").text
+        Select(browser.find_element(By.ID, "status")).select_by_value("verified_false")
+        browser.find_element(By.ID, "note").send_keys("Đã xác minh với Điện lực")
+        browser.find_element(By.ID, "clarification").send_keys(
+            "Điện lực khẳng định không có kế hoạch cắt điện 3 ngày."
+        )
+        browser.find_element(By.ID, "publish").click()
+        browser.find_element(By.ID, "save").click()
+        assert "Đã lưu." in browser.page_source
+        assert "Sai sự thật" in browser.find_element(By.TAG_NAME, "h1").text
+
+        browser.get(base + "/clarifications")
+        assert "không có kế hoạch cắt điện 3 ngày" in browser.page_source
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "clarifications.png"
+        browser.save_screenshot(str(shot))
+        assert shot.stat().st_size > 1000
+
+        feed = feedparser.parse(Client(base).get("/clarifications.atom").body.encode())
+    assert not feed.bozo
+    assert "không có kế hoạch cắt điện 3 ngày" in feed.entries[0].summary
