@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -11,8 +12,9 @@ from sqlalchemy import select
 from alerts.accounts import add_user
 from alerts.web import WebOptions, create_app
 from storage.db import Database
-from storage.models import Alert, AlertEvent
+from storage.models import Alert, AlertEvent, User
 from tests.factories import flagged_item
+from tests.helpers import ROOT, run_cli
 from tests.web_client import Client, serving
 
 PASSWORD = "mat-khau-du-dai"
@@ -39,6 +41,11 @@ def test_login_queue_verdict_and_feed(site: tuple[str, Database]) -> None:
 
     queue = client.get("/")
     assert queue.status == 200 and "Hàng đợi cảnh báo" in queue.body
+    overview = client.get("/overview")
+    assert overview.status == 200 and "bao-test" in overview.body and "Tin đồn" in overview.body
+    filtered = client.get("/?status=dismissed")
+    assert "Không có cảnh báo nào." in filtered.body
+
     assert "<script>alert" not in queue.body and "&lt;script&gt;" in queue.body
     page = client.get(f"/alerts/{alert_id}")
     assert '<mark class="match">tin đồn</mark>' in page.body
@@ -107,53 +114,29 @@ def test_disabled_user_cannot_log_in(db: Database) -> None:
         assert Client(base).login("minh", PASSWORD).status == 401
 
 
-def test_users_cli(tmp_path) -> None:
-    from tests.helpers import ROOT, run_cli
-
+def test_users_cli(tmp_path: Path) -> None:
     env = {"PRESS_MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'u.db'}"}
-    config = str(ROOT / "config.yaml")
-    added = run_cli(
-        "--config",
-        config,
-        "users",
-        "add",
-        "lan",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=env,
-        stdin="mat-khau-du-dai\n",
-    )
+
+    def users(*args: str, password: str = ""):
+        return run_cli(
+            "--config",
+            str(ROOT / "config.yaml"),
+            "users",
+            *args,
+            cwd=tmp_path,
+            env=env,
+            stdin=password + "\n",
+        )
+
+    added = users("add", "lan", "--password-stdin", password="mat-khau-du-dai")
     assert added.returncode == 0 and "user lan added" in added.stdout
-    again = run_cli(
-        "--config",
-        config,
-        "users",
-        "add",
-        "lan",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=env,
-        stdin="mat-khau-du-dai\n",
-    )
+    again = users("add", "lan", "--password-stdin", password="mat-khau-du-dai")
     assert again.returncode == 1 and "already exists" in again.stderr
-    short = run_cli(
-        "--config",
-        config,
-        "users",
-        "add",
-        "minh",
-        "--password-stdin",
-        cwd=tmp_path,
-        env=env,
-        stdin="ngan\n",
-    )
+    short = users("add", "minh", "--password-stdin", password="ngan")
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
-    disabled = run_cli("--config", config, "users", "disable", "lan", cwd=tmp_path, env=env)
-    assert disabled.returncode == 0
+    assert users("disable", "lan").returncode == 0
     db = Database(env["PRESS_MONITOR_DATABASE_URL"])
     with db.session() as session:
-        from storage.models import User
-
         (user,) = session.scalars(select(User)).all()
         assert not user.active and user.password_hash.startswith("scrypt$")
     db.dispose()
