@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int)
     parser.add_argument("--sources", default="", help="comma-separated source names")
     parser.add_argument("--settings", default="{}", help="JSON object of Scrapy settings")
-    parser.add_argument("--spiders", default="feeds,sites,telegram")
+    parser.add_argument("--spiders", default="feeds,sites,telegram,apis")
+
     args = parser.parse_args(argv)
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")

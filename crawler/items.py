@@ -53,6 +53,7 @@ class PageFetched:
     status: int
     etag: str | None = None
     last_modified: str | None = None
+    api_units: int = 0  # quota an API charged for this page (YouTube)
 
 
 @dataclass

@@ -32,6 +32,7 @@ def _new_stats() -> dict[str, Any]:
         "updated": 0,
         "errors": 0,
         "article_errors": 0,
+        "api_units": 0,
         "error_reasons": [],
     }
 
@@ -80,6 +81,7 @@ class StoragePipeline:
         elif isinstance(item, PageFetched):
             if item.status == 304:
                 stats["not_modified"] += 1
+            stats["api_units"] += item.api_units
             with self.db.session() as session:
                 record_success(session, item.source_id, item.status, item.etag, item.last_modified)
         elif isinstance(item, FetchFailure):
@@ -151,5 +153,6 @@ def _count(stats: dict[str, Any], outcome: UpsertOutcome) -> None:
 
 
 def _totals(stats: dict[int, dict[str, Any]]) -> dict[str, int]:
-    keys = ("requests", "not_modified", "new", "updated", "errors", "article_errors")
+    keys = ("requests", "not_modified", "new", "updated", "errors", "article_errors", "api_units")
+
     return {k: sum(s[k] for s in stats.values()) for k in keys}

@@ -5,6 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 FEED_KINDS = ("feed", "google_news")
+API_KINDS = ("youtube_search", "facebook_page", "instagram_account")
+DEFAULT_API_URLS = {
+    "youtube_search": "https://www.googleapis.com/youtube/v3",
+    "facebook_page": "https://graph.facebook.com/v21.0",
+    "instagram_account": "https://graph.facebook.com/v21.0",
+}
 
 
 def google_news_url(query: str) -> str:

@@ -25,7 +25,16 @@ DEFAULT_CONFIG_PATH = Path("config.yaml")
 CONFIG_ENV = "PRESS_MONITOR_CONFIG"
 DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
 
-SourceKind = Literal["feed", "google_news", "site", "telegram"]
+SourceKind = Literal[
+    "feed",
+    "google_news",
+    "site",
+    "telegram",
+    "youtube_search",
+    "facebook_page",
+    "instagram_account",
+]
+API_KINDS = ("youtube_search", "facebook_page", "instagram_account")
 TrustLevel = Literal["official", "press", "social", "unknown"]
 Category = Literal[
     "rumour",
@@ -107,14 +116,30 @@ class Source(Strict):
     # feed: follow entries with a short summary to the article page for the full text.
     # Turn off for RSS bridges of social pages, whose links lead behind log-in walls.
     follow_links: bool = True
+    # API sources: the page or account id, the env var holding the key or token (never the
+    # secret itself), and the API's base URL when not the public one.
+    account_id: str | None = None
+    credential_env: str | None = None
+    api_url: str | None = None
 
     @model_validator(mode="after")
     def _target(self) -> Source:
-        if self.kind == "google_news":
+        if self.kind in ("google_news", "youtube_search"):
             if not self.query:
-                raise ValueError("a google_news source needs a query")
+                raise ValueError(f"a {self.kind} source needs a query")
+        elif self.kind in ("facebook_page", "instagram_account"):
+            if not self.account_id:
+                raise ValueError(f"a {self.kind} source needs an account_id")
         elif not self.url:
             raise ValueError(f"a {self.kind} source needs a url")
+        if self.kind in API_KINDS and not self.credential_env:
+            raise ValueError(
+                f"a {self.kind} source needs credential_env (the variable "
+                "holding its API key or page token)"
+            )
+        if self.api_url and not re.match(r"^https?://", self.api_url):
+            raise ValueError(f"api_url must start with http:// or https://, got {self.api_url!r}")
+
         if self.url and not re.match(r"^https?://", self.url):
             raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
         return self

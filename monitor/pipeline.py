@@ -60,7 +60,15 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
         per_source = _run_stats(session, run_id)
         totals = {
             k: sum(s[k] for s in per_source.values())
-            for k in ("requests", "not_modified", "new", "updated", "errors", "article_errors")
+            for k in (
+                "requests",
+                "not_modified",
+                "new",
+                "updated",
+                "errors",
+                "article_errors",
+                "api_units",
+            )
         }
         finish_run(session, run_id, "failed" if error else "done", totals)
     for name, stats in per_source.items():
@@ -84,6 +92,7 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
             "updated": s.updated_items,
             "errors": s.errors,
             "article_errors": s.article_errors,
+            "api_units": s.api_units,
             "error_reasons": s.error_reasons,
         }
         for s, name in rows

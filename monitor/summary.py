@@ -72,7 +72,9 @@ def _source_lines(
             f"      last run: {stats.requests} requests, {stats.not_modified} not modified, "
             f"{stats.new_items} new, {stats.updated_items} updated, {stats.errors} errors, "
             f"{stats.article_errors} article errors"
+            + (f", {stats.api_units} API quota units" if stats.api_units else "")
         )
+
     if source.last_error and source.consecutive_failures:
         lines.append(
             f"      last error ({local_time(source.last_error_at, TZ)}): {source.last_error}"

@@ -12,7 +12,7 @@ from typing import Any
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
 from alerts.web import WebOptions
-from crawler.sources import google_news_url
+from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
 from storage.sources import SourceSpec
@@ -48,12 +48,21 @@ def ruleset(config: Config) -> RuleSet:
 def source_specs(config: Config) -> list[SourceSpec]:
     specs = []
     for s in config.sources:
-        url = google_news_url(s.query or "") if s.kind == "google_news" else (s.url or "")
+        if s.kind == "google_news":
+            url = google_news_url(s.query or "")
+        elif s.kind in DEFAULT_API_URLS:
+            url = s.api_url or DEFAULT_API_URLS[s.kind]
+        else:
+            url = s.url or ""
         options: dict[str, Any] = {
             "max_pages": s.max_pages,
             "selectors": dict(s.selectors),
             "follow_links": s.follow_links and s.kind == "feed",
+            "query": s.query,
+            "account_id": s.account_id,
+            "credential_env": s.credential_env,
         }
+
         specs.append(SourceSpec(s.name, s.kind, url, s.enabled, s.trust, options))
     return specs
 

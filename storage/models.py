@@ -260,6 +260,8 @@ class RunSourceStat(Base):
     updated_items: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     article_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    api_units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
     error_reasons: Mapped[list[Any]] = mapped_column(default=list)
 
     run: Mapped[Run] = relationship(back_populates="source_stats")

@@ -32,6 +32,7 @@ def save_source_stats(session: Session, run_id: int, source_id: int, stats: dict
             updated_items=stats.get("updated", 0),
             errors=stats.get("errors", 0),
             article_errors=stats.get("article_errors", 0),
+            api_units=stats.get("api_units", 0),
             error_reasons=list(stats.get("error_reasons", []))[:50],
         )
     )
