@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint format bench clean browser
+.PHONY: install demo test test-fast lint format bench clean test-deps
 
 
 $(STAMP): pyproject.toml
@@ -19,17 +19,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/press-monitor demo
 
-test: $(STAMP) browser
+test: $(STAMP) test-deps
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
-# Debian's chromium and chromedriver for the end-to-end browser test (needs root to install;
-# without them that test is skipped locally and fails on CI).
-browser:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+# Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
+# (browser test) and Dovecot (tip line over IMAP). Installing needs root; without them those
+# tests are skipped locally and fail on CI.
+test-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
-	  else echo "chromium missing: install Debian's chromium and chromium-driver for the browser test"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium chromium-driver dovecot-imapd; \
+	  else echo "missing test peers: install chromium chromium-driver dovecot-imapd"; fi; \
 	fi
 
 

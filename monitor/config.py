@@ -259,6 +259,23 @@ class Web(Strict):
         return os.environ.get(self.secret_key_env)
 
 
+class Intake(Strict):
+    """The tip line mailbox, read over IMAP by `press-monitor intake`."""
+
+    host: str
+    port: Annotated[int, Field(gt=0, lt=65536)] = 993
+    tls: Literal["none", "starttls", "tls"] = "tls"
+    user: str
+    password_env: str
+    mailbox: str = "INBOX"
+    ca_file: str | None = None
+    schedule: Schedule = Schedule(interval_minutes=10)
+    acknowledge: bool = False  # answer each new tip once (by SMTP, or into the outbox)
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env)
+
+
 class Config(Strict):
     locality: Locality
     sources: list[Source] = []
@@ -274,6 +291,7 @@ class Config(Strict):
     crawler: Crawler = Crawler()
     service: Service = Service()
     web: Web = Web()
+    intake: Intake | None = None
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

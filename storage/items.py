@@ -31,6 +31,7 @@ class ItemData:
     author: str | None = None
     published_at: datetime | None = None
     needs_fulltext: bool = False
+    reply_to: str | None = None
 
 
 def upsert_item(session: Session, data: ItemData) -> UpsertOutcome:
@@ -79,7 +80,9 @@ def _insert(session: Session, data: ItemData) -> Item | None:
         author=data.author,
         published_at=data.published_at,
         needs_fulltext=data.needs_fulltext,
+        reply_to=data.reply_to,
     )
+
     try:
         with session.begin_nested():
             session.add(item)

@@ -73,7 +73,12 @@ class Item(Base):
 
     text: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(Text)
+    # tip line only: the mailbox address to answer, and nothing else about the sender
+    reply_to: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
     fetched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     purged: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -11,6 +11,26 @@ from sqlalchemy.orm import Session
 
 from storage.models import Source, utcnow
 
+# Sources press-monitor makes itself (not listed in config.yaml): left alone by sync_sources.
+INTERNAL_KINDS = ("tipline", "submitted")
+
+
+def ensure_source(session: Session, name: str, kind: str, url: str, trust: str = "unknown") -> int:
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is None:
+        row = Source(
+            name=name,
+            kind=kind,
+            url=url,
+            trust=trust,
+            enabled=True,
+            options={},
+            consecutive_failures=0,
+        )
+        session.add(row)
+        session.flush()
+    return row.id
+
 
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
@@ -40,8 +60,9 @@ def sync_sources(session: Session, specs: Iterable[SourceSpec]) -> dict[str, int
         row.kind, row.url, row.enabled = spec.kind, spec.url, spec.enabled
         row.trust, row.options = spec.trust, dict(spec.options)
     for name, row in by_name.items():
-        if name not in seen:
+        if name not in seen and row.kind not in INTERNAL_KINDS:
             row.enabled = False
+
     session.flush()
     return {name: row.id for name, row in by_name.items()}
 

@@ -1,4 +1,4 @@
-"""End to end in a real headless browser (Debian's chromium, installed by `make browser`).
+"""End to end in a real headless browser (Debian's chromium, installed by `make test-deps`).
 
 An analyst logs in, opens an alert from the queue, records a verdict with a clarification,
 and the press sees it in the clarifications feed. A screenshot is kept in test-artifacts/.
@@ -30,8 +30,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 def browser(tmp_path: Path) -> Iterator[object]:
     if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
         if os.environ.get("CI") == "true":
-            pytest.fail("chromium and chromium-driver are required on CI (make browser)")
-        pytest.skip("chromium not installed (run `make browser`)")
+            pytest.fail("chromium and chromium-driver are required on CI (make test-deps)")
+        pytest.skip("chromium not installed (run `make test-deps`)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

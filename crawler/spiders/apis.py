@@ -44,7 +44,6 @@ class ApisSpider(SourceSpider):
     # (written for crawlers) does not apply.
     custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}
 
-
     def requests_for(self, source: Source) -> Iterable[Any]:
         options = source.options
         credential = os.environ.get(options.get("credential_env") or "")

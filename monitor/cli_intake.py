@@ -1,0 +1,48 @@
+"""`press-monitor intake` and `press-monitor submit`: items that people bring in."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.pass_obj
+def intake(ctx: object) -> None:
+    """Read new tips from the intake mailbox (IMAP), store and analyze them."""
+    from crawler.imap_intake import IntakeError
+    from monitor.intake import intake_cycle
+    from monitor.summary import analysis_summary
+
+    try:
+        result, acknowledged, report = intake_cycle(ctx.db, ctx.config)
+    except IntakeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"tips: {result.stored} new, {result.already} already stored, "
+        f"{len(result.errors)} could not be read, {acknowledged} acknowledged"
+    )
+    for error in result.errors:
+        click.echo(f"  {error}", err=True)
+    click.echo(analysis_summary(report))
+
+
+
+@click.command()
+@click.argument("target")
+@click.pass_obj
+def submit(ctx: object, target: str) -> None:
+    """Bring in a URL (fetched and extracted) or a text, and analyze it."""
+    from monitor.analysis import analyze
+    from monitor.intake import SubmitError
+    from monitor.intake import submit as do_submit
+    from monitor.pipeline import group_stories
+    from monitor.summary import analysis_summary
+
+    try:
+        submitted = do_submit(ctx.db, ctx.config, target)
+    except SubmitError as exc:
+        raise click.ClickException(str(exc)) from None
+    state = "stored" if submitted.new else "already stored"
+    click.echo(f"{state}: {submitted.title[:100]} ({submitted.canonical_url})")
+    click.echo(analysis_summary(analyze(ctx.db, ctx.config)))
+    group_stories(ctx.db)
