@@ -26,7 +26,6 @@ def intake(ctx: object) -> None:
     click.echo(analysis_summary(report))
 
 
-
 @click.command()
 @click.argument("target")
 @click.pass_obj

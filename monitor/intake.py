@@ -175,8 +175,11 @@ def intake_cycle(db: Database, config: Config) -> tuple[IntakeResult, int, Analy
     from monitor.pipeline import group_stories
 
     result = run_intake(db, config)
-    acknowledged = (acknowledge_new_tips(db, config)
-                    if config.intake is not None and config.intake.acknowledge else 0)
+    acknowledged = (
+        acknowledge_new_tips(db, config)
+        if config.intake is not None and config.intake.acknowledge
+        else 0
+    )
     report = analyze(db, config)
     group_stories(db)
     return result, acknowledged, report

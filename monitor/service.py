@@ -179,6 +179,19 @@ class Service:
         outcome = digest(self.db, self.config, Path.cwd())
         log.info("digest: %s%s", outcome.state, f" ({outcome.error})" if outcome.error else "")
 
+    def _intake(self) -> None:
+        from monitor.intake import intake_cycle
+
+        with self.analysis_lock:
+            result, acknowledged, report = intake_cycle(self.db, self.config)
+        log.info(
+            "tip line: %d new tips, %d unreadable, %d acknowledged, %d flagged",
+            result.stored,
+            len(result.errors),
+            acknowledged,
+            report.flagged,
+        )
+
     def _retention(self) -> None:
         before = utcnow() - timedelta(days=self.config.retention_days)
         with self.db.session() as session:
@@ -221,13 +234,15 @@ class Service:
             job_id = f"collect:{key}"
             if job_id in jobs:
                 continue
-            if source.schedule.interval_minutes is not None:
-                trigger: BaseTrigger = IntervalTrigger(
-                    seconds=source.schedule.interval_minutes * 60, timezone=tz
-                )
-            else:
-                trigger = CronTrigger.from_crontab(source.schedule.cron or "", timezone=tz)
+            trigger = _trigger(source.schedule, tz)
             jobs[job_id] = (trigger, self._collect, (key,), f"collect sources {key}")
+        if config.intake is not None:
+            jobs["intake"] = (
+                _trigger(config.intake.schedule, tz),
+                self._intake,
+                (),
+                "tip line mailbox",
+            )
         jobs["digest"] = (
             CronTrigger.from_crontab(config.digest.schedule, timezone=tz),
             self._digest,
@@ -301,7 +316,14 @@ class Service:
             log.exception("could not record job %s", event.job_id)
 
 
+def _trigger(schedule: Schedule, tz: str) -> BaseTrigger:
+    if schedule.interval_minutes is not None:
+        return IntervalTrigger(seconds=schedule.interval_minutes * 60, timezone=tz)
+    return CronTrigger.from_crontab(schedule.cron or "", timezone=tz)
+
+
 def _file_hash(path: Path) -> str:
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

@@ -11,7 +11,7 @@ from monitor.analysis import AnalysisReport
 from storage.db import Database
 from storage.models import RunSourceStat, Source, utcnow
 from storage.service_jobs import scheduled_jobs
-from storage.status import alert_counts, items_since, latest_source_stats
+from storage.status import alert_counts, api_units_since, items_since, latest_source_stats
 
 FAILURE_LIMIT = 3
 TZ = "Asia/Ho_Chi_Minh"
@@ -45,6 +45,7 @@ def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str
     healthy = True
     with db.session() as session:
         recent = items_since(session, utcnow() - timedelta(hours=24))
+        units = api_units_since(session, utcnow() - timedelta(hours=24))
         last_stats = latest_source_stats(session)
         for source in session.scalars(select(Source).order_by(Source.name)):
             failing = source.enabled and source.consecutive_failures >= failure_limit
@@ -52,6 +53,9 @@ def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str
             lines += _source_lines(
                 source, recent.get(source.id, 0), last_stats.get(source.id), failing
             )
+            if source.id in units:
+                lines.append(f"      API quota used in the last 24 h: {units[source.id]} units")
+
         counts = alert_counts(session)
     queue = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"
     lines.append(f"Alert queue: {queue}")

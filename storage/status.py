@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Item, RunSourceStat, Source
+from storage.models import Alert, Item, Run, RunSourceStat, Source
 
 
 def items_since(session: Session, since: datetime) -> dict[int, int]:
@@ -55,3 +55,14 @@ def failing_sources(session: Session, min_failures: int, not_ok_since: datetime)
             .order_by(Source.name)
         )
     )
+
+
+def api_units_since(session: Session, since: datetime) -> dict[int, int]:
+    """Quota units platform APIs charged per source since ``since``."""
+    rows = session.execute(
+        select(RunSourceStat.source_id, func.sum(RunSourceStat.api_units))
+        .join(Run, Run.id == RunSourceStat.run_id)
+        .where(Run.started_at >= since)
+        .group_by(RunSourceStat.source_id)
+    ).all()
+    return {source_id: int(units or 0) for source_id, units in rows if units}

@@ -250,6 +250,12 @@ def test_youtube_and_graph_adapters(
     assert "https://facebook.com/ubnd/posts/3" in items
     assert not any("page-token" in path or "yt-test-key" in path for path, _ in api.requests)
 
+    from monitor.summary import status_report
+
+    report, _healthy = status_report(db)
+    assert "API quota used in the last 24 h: 202 units" in report
+
     again = collect(db, config, ["yt", "fb"])
+
     assert again.per_source["yt"]["new"] == 0 and again.per_source["fb"]["new"] == 0
     assert again.per_source["yt"]["api_units"] == 100  # known videos: no videos.list, no page 2

@@ -39,7 +39,7 @@ def test_scrapy_crawl_feeds_from_the_repository(tmp_path: Path) -> None:
             timeout=120,
             check=False,
         )
-        assert listed.stdout.split() == ["feeds", "sites", "telegram"], listed.stderr
+        assert listed.stdout.split() == ["apis", "feeds", "sites", "telegram"], listed.stderr
         result = subprocess.run(
             [str(scrapy), "crawl", "feeds", "-s", "LOG_LEVEL=WARNING"],
             cwd=ROOT,
