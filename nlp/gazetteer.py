@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -48,7 +48,6 @@ class Place:
 @dataclass(frozen=True)
 class Gazetteer:
     places: tuple[Place, ...]
-    conflicts: tuple[str, ...] = field(default=())
 
     def names(self) -> set[str]:
         return {fold(v) for p in self.places for v in p.variants}

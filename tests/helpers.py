@@ -46,3 +46,13 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+def missing_source_config(tmp_path: Path, base_url: str) -> Path:
+    """A config whose only source answers 404, with its database and outbox in tmp_path."""
+    return write_config(
+        tmp_path / "config.yaml",
+        sources=[{"name": "gone", "kind": "feed", "url": base_url + "/gone.rss"}],
+        database_url=f"sqlite:///{tmp_path / 'pm.db'}",
+        outbox=str(tmp_path / "outbox"),
+    )

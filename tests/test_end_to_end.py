@@ -11,7 +11,7 @@ import pytest
 
 from monitor.demo import SITE, demo_sources
 from monitor.fixture_server import FixtureServer, copy_with_base
-from tests.helpers import ROOT, run_cli, write_config
+from tests.helpers import ROOT, missing_source_config, run_cli, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -83,12 +83,7 @@ def test_run_once_twice_adds_no_duplicates(tmp_path: Path) -> None:
 
 def test_run_once_reports_failed_source_and_exits_zero(tmp_path: Path) -> None:
     with FixtureServer(tmp_path / "empty-site") as server:
-        config = write_config(
-            tmp_path / "config.yaml",
-            sources=[{"name": "gone", "kind": "feed", "url": server.base_url + "/gone.rss"}],
-            database_url=f"sqlite:///{tmp_path / 'pm.db'}",
-            outbox=str(tmp_path / "outbox"),
-        )
+        config = missing_source_config(tmp_path, server.base_url)
         result = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
         status = run_cli("--config", str(config), "status", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

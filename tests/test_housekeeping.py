@@ -17,7 +17,7 @@ from storage.models import Item, utcnow
 from storage.retention import plan_purge, purge
 from storage.sources import SourceSpec, sync_sources
 from tests.factories import flagged_item
-from tests.helpers import run_cli, write_config
+from tests.helpers import missing_source_config, run_cli
 
 
 def test_instance_lock_on_both_databases(db: Database) -> None:
@@ -60,12 +60,7 @@ def test_retention_purges_old_items_without_alerts(db: Database) -> None:
 
 def test_purge_dry_run_and_json_logs(tmp_path: Path) -> None:
     with FixtureServer(tmp_path / "empty") as server:
-        config = write_config(
-            tmp_path / "config.yaml",
-            sources=[{"name": "gone", "kind": "feed", "url": server.base_url + "/gone.rss"}],
-            database_url=f"sqlite:///{tmp_path / 'pm.db'}",
-            outbox=str(tmp_path / "outbox"),
-        )
+        config = missing_source_config(tmp_path, server.base_url)
         collected = run_cli(
             "--config", str(config), "--log-format", "json", "collect", cwd=tmp_path
         )
