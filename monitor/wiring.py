@@ -14,7 +14,8 @@ from alerts.digest import DigestOptions
 from alerts.web import WebOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
-from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
+from monitor.rule_packs import effective_rules
+from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
 from storage.sources import SourceSpec
 
 
@@ -37,10 +38,17 @@ def ruleset(config: Config) -> RuleSet:
         patterns=tuple(
             PatternRule(r.name, r.category, r.pattern, r.weight) for r in config.regex_rules
         ),
+        queries=tuple(
+            QueryRule(r.name, r.category, r.query, r.weight) for r in effective_rules(config)
+        ),
         scoring=Scoring(
             threshold=config.scoring.threshold,
             title_multiplier=config.scoring.title_multiplier,
             trust_factors=tuple(sorted(config.scoring.trust_factors.items())),
+            passage_chars=config.scoring.passage_chars,
+            distant_factor=config.scoring.distant_factor,
+            supporting=tuple(config.scoring.supporting),
+            regex_budget_seconds=config.scoring.regex_budget_seconds,
         ),
     )
 

@@ -63,6 +63,7 @@ def flagged_item(
                 "score": score,
                 "flagged": True,
             },
+            item.source.trust,
         )
     with db.session() as session:
         (alert_id,) = create_alerts(session)
