@@ -38,7 +38,10 @@ def load_pack(name: str) -> tuple[QueryRule, ...]:
     path = PACKS_DIR / f"{name}.yaml"
     if not path.is_file():
         raise PackError(f"unknown rule pack {name!r} (available: {', '.join(available_packs())})")
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise PackError(f"rule pack {path.name}: invalid YAML: {exc}") from None
     try:
         rules = TypeAdapter(list[QueryRule]).validate_python(raw.get("rules", []))
     except ValidationError as exc:

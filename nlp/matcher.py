@@ -2,11 +2,13 @@
 
 All phrases are matched in one pass with an Aho-Corasick automaton (pyahocorasick), so the
 cost grows with the text, not with the number of keywords. A phrase typed with diacritics
-matches text that has the same diacritics, or text typed without them, wholly or in part
-("lua dao", "lừa dao"): a letter the writer typed with a diacritic must be the phrase's own
-letter, a letter typed bare may stand for any. So it does not match a different accented
-word that folds the same way ("lúa đào"). A phrase ending in ``*`` matches words that start
-with it ("chuyen*" finds "chuyển" in "chuyển khoản" and "chuyenkhoan").
+matches text that has the same diacritics, or text typed without them ("lua dao"): a letter
+the writer typed with a diacritic must be the phrase's own letter. Whether a bare letter may
+stand for an accented one depends on the document: in text typed with diacritics a bare
+"gia" is "gia", never "giả", and "an" in "công an" is not "ăn"; only in text typed (mostly)
+without diacritics does a bare letter stand for any. So no phrase matches a different word
+that folds the same way ("lúa đào" for "lừa đảo", "quà" for "qua"). A phrase ending in
+``*`` matches words that start with it ("chuyen*" finds "chuyển" and "chuyenkhoan").
 """
 
 from __future__ import annotations
@@ -60,9 +62,13 @@ class PhraseMatcher(Generic[T]):
     def __len__(self) -> int:
         return len(self._automaton)
 
-    def find(self, text: FoldedText) -> Iterator[Hit[T]]:
+    def find(self, text: FoldedText, accented: bool | None = None) -> Iterator[Hit[T]]:
+        """Hits in the text; ``accented`` (computed when not given) says whether the
+        document is typed with diacritics, which decides what a bare letter may stand for."""
         if self._empty:
             return
+        if accented is None:
+            accented = typed_with_diacritics(text.original)
         folded = text.folded
         for end_index, (length, values) in self._automaton.iter(folded):
             start, end = end_index - length + 1, end_index + 1
@@ -77,24 +83,45 @@ class PhraseMatcher(Generic[T]):
                     surface_span = text.span(start, end)
                 o_start, o_end = surface_span
                 surface = text.original[o_start:o_end]
-                if _same_word(phrase, surface):
+                if _same_word(phrase, surface, accented):
                     yield Hit(payload, phrase, surface, o_start, o_end, start, end)
 
 
-def _same_word(phrase: str, surface: str) -> bool:
-    """True unless a letter the writer typed with a diacritic differs from the phrase's.
+_ACCENTED_LETTER = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+ACCENTED_SHARE = 0.04  # accented letters per letter; Vietnamese typed with marks has ~0.2
 
-    Letters are aligned through their folded forms (one folded letter each), so markup,
-    invisible characters and look-alike letters in the surface do not shift the alignment.
+
+def typed_with_diacritics(text: str) -> bool:
+    """Whether the writer used diacritics: a few accented letters in a long text do not
+    count (a name, a quoted word), so this is a share of letters, not a yes/no per word."""
+    accented = len(_ACCENTED_LETTER.findall(text))
+    if not accented:
+        return False
+    return accented / (accented + len(_ASCII_LETTER.findall(text))) >= ACCENTED_SHARE
+
+
+def _same_word(phrase: str, surface: str, accented: bool) -> bool:
+    """True when the surface is the phrase as its writer would type it.
+
+    A phrase typed bare ("ck", "OTP") matches whatever folds like it. Otherwise letters are
+    aligned through their folded forms (one folded letter each, so markup, invisible
+    characters and look-alike letters do not shift the alignment): a letter typed with a
+    diacritic must be the phrase's own letter, and in a document typed with diacritics a
+    bare letter must be bare in the phrase too.
     """
-    if not has_diacritics(phrase) or not has_diacritics(surface):
+    if not has_diacritics(phrase):
+        return True
+    if not accented and not has_diacritics(surface):
         return True
     wanted = [c for c in _canonical(phrase) if fold_char(c)]
     typed = [c for c in _canonical(surface) if fold_char(c)]
     if len(wanted) != len(typed):
         return _canonical(surface) == _canonical(phrase)
     for want, got in zip(wanted, typed, strict=True):
-        if got != want and _decorated(got):
+        if got == want:
+            continue
+        if _decorated(got) or accented:
             return False
     return True
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Union
@@ -92,7 +93,8 @@ class Term:
 
     @property
     def key(self) -> str:
-        return " ".join(fold(self.text).split())
+        """The term's identity: its own spelling (so "giả" and "giá" stay two terms)."""
+        return " ".join(unicodedata.normalize("NFC", self.text).lower().split())
 
     def __str__(self) -> str:
         return f'"{self.text}{"*" if self.prefix else ""}"'
@@ -266,17 +268,9 @@ class CompiledQueries:
             for term in terms(node):
                 keys.setdefault((term.key, term.prefix), len(keys))
         self._term_ids = keys
-        # the diacritic check needs each term's own spelling: one entry per distinct spelling
-        spelled: dict[tuple[str, bool], set[str]] = {}
-        for node in self.nodes:
-            for term in terms(node):
-                spelled.setdefault((term.key, term.prefix), set()).add(term.text)
-        phrases = [
-            (text + ("*" if prefix else ""), keys[(key, prefix)])
-            for (key, prefix), texts in spelled.items()
-            for text in sorted(texts)
-        ]
-        self._matcher: PhraseMatcher[int] = PhraseMatcher(phrases)
+        self._matcher: PhraseMatcher[int] = PhraseMatcher(
+            (text + ("*" if prefix else ""), tid) for (text, prefix), tid in keys.items()
+        )
         self._triggers = [
             frozenset(keys[(t.key, t.prefix)] for t in positive_terms(node)) for node in self.nodes
         ]
