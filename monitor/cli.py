@@ -287,6 +287,7 @@ def purge(ctx: Context, dry_run: bool) -> None:
 
 from monitor.cli_alerts import alerts  # noqa: E402  (registers the alerts group)
 from monitor.cli_intake import intake, submit  # noqa: E402
+from monitor.cli_rules import eval_command, rules_group  # noqa: E402
 from monitor.cli_web import serve, users  # noqa: E402
 
 cli.add_command(alerts)
@@ -294,6 +295,8 @@ cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(intake)
 cli.add_command(submit)
+cli.add_command(eval_command)
+cli.add_command(rules_group)
 
 
 def main() -> None:
