@@ -80,11 +80,14 @@ def config_group() -> None:
 @pass_ctx
 def config_check(ctx: Context) -> None:
     """Validate the config file; exit 2 with the path of each bad key."""
+    from monitor.rule_packs import effective_rules
+
     config = ctx.config
     click.echo(
         f"{ctx.config_path}: OK ({len(config.sources)} sources, "
         f"{sum(len(k.words) for k in config.keywords.values())} keywords, "
-        f"{len(config.regex_rules)} regex rules, {len(config.analysts)} analysts)"
+        f"{len(config.regex_rules)} regex rules, {len(effective_rules(config))} query rules, "
+        f"{len(config.analysts)} analysts)"
     )
 
 
@@ -161,6 +164,7 @@ def analyze_text(ctx: Context, trust: str) -> None:
             "matches": result.matches,
             "score": result.score,
             "flagged": result.flagged,
+            "explanation": result.explanation,
         }
         click.echo(json.dumps(out, ensure_ascii=False))
 
