@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -102,6 +103,7 @@ def typed_with_diacritics(text: str) -> bool:
     return accented / (accented + len(_ASCII_LETTER.findall(text))) >= ACCENTED_SHARE
 
 
+@lru_cache(maxsize=65536)
 def _same_word(phrase: str, surface: str, accented: bool) -> bool:
     """True when the surface is the phrase as its writer would type it.
 
@@ -114,7 +116,7 @@ def _same_word(phrase: str, surface: str, accented: bool) -> bool:
     a moment; bare words side by side that spell a phrase by accident are rare, single
     bare syllables ("gia", "an", "qua") are not.
     """
-    if not has_diacritics(phrase):
+    if surface == phrase or not has_diacritics(phrase):
         return True
     if not has_diacritics(surface) and (not accented or len(phrase.split()) > 1):
         return True
