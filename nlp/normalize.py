@@ -32,11 +32,13 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
-_WHITESPACE_RUN = re.compile(r"\s{2,}")
+_WHITESPACE_RUN = re.compile(r"\s\s+")
 _OTHER_SPACE = re.compile(r"[^\S ]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
 # At least three single letters, each separated by exactly one space: "l ừ a", folded.
 _SPACED_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,}(?![^\W_])")
+# Found in every such run (its 2nd and 3rd letters), and fast to search: it opens on a space.
+_SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_]\b")
 _WORD = re.compile(rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])+")
 # Ranges filled eagerly: Latin-1, Latin Extended-A/B, combining marks, Latin Extended
 # Additional (Vietnamese), general punctuation (zero-width), half- and full-width forms.
@@ -68,7 +70,7 @@ class _FoldTable(dict[int, str]):
         self.evasion = evasion
         for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
             for code in range(low, high):
-                self[code]  # noqa: B018 (fills the entry)
+                self.__missing__(code)
 
     def __missing__(self, code: int) -> str:
         value = self._compute(chr(code))
@@ -81,7 +83,22 @@ class _FoldTable(dict[int, str]):
                 return _REMOVED
             if ord(char) in _FULL_WIDTH:
                 return chr(ord(char) - 0xFEE0).lower()
+            folded = _base_fold(char)
+            if not folded.isascii() and folded.isalpha():
+                return _latin_base(folded) or folded
+            return folded or _REMOVED
         return _base_fold(char) or _REMOVED
+
+
+_LATIN_NAME = re.compile(
+    r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .+)?"
+)
+
+
+def _latin_base(char: str) -> str | None:
+    """The letter a Latin variant is named for: 'ɗ' (D WITH HOOK) -> 'd', 'ʟ' -> 'l'."""
+    named = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
+    return named.group(1).lower() if named else None
 
 
 @cache
@@ -111,8 +128,40 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
         if unicodedata.category(source)[0] not in "LN" or _is_ascii_alnum(_base_fold(source)):
             continue
         table[ord(source)] = _best_target(source, targets).lower()
-    chars = "".join(re.escape(chr(code)) for code in sorted(table))
-    return table, re.compile(f"[{chars}]")
+    for source, targets in pairs.items():  # small capitals: 'н' written for 'ʜ', 'т' for 'ᴛ'
+        lower = source.lower()
+        if not source.isupper() or len(lower) != 1 or ord(lower) in table:
+            continue
+        capitals = {t for t in targets if t.isupper()}
+        if capitals and not lower.isascii() and not _is_ascii_alnum(_base_fold(lower)):
+            table[ord(lower)] = _best_target(source, capitals).lower()
+    for code in range(0x80, 0x2000):  # with marks: Greek 'ά' reads as 'á', 'ᾶ' as 'a'
+        char = chr(code)
+        base, *marks = unicodedata.normalize("NFD", char)
+        if marks and code not in table and ord(base) in table:
+            latin = unicodedata.normalize("NFC", table[ord(base)] + "".join(marks))
+            table[code] = latin if len(latin) == 1 else table[ord(base)]
+        elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
+            table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
+    return table, _char_class(sorted(table))
+
+
+def _char_class(codes: list[int]) -> re.Pattern[str]:
+    """A pattern for any of the characters; beyond plane 0, for nearby ones too.
+
+    ``re`` tests a class of plane-0 characters with a bitmap, but other members one after
+    another: the mathematical letters go in as a few ranges over their blocks (the exact
+    test is the table lookup that follows), which keeps the search as fast as plane 0 alone.
+    """
+    plane0 = "".join(re.escape(chr(code)) for code in codes if code <= 0xFFFF)
+    ranges: list[list[int]] = []
+    for code in (c for c in codes if c > 0xFFFF):
+        if ranges and code - ranges[-1][1] <= 32:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    astral = "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return re.compile(f"[{plane0}{astral}]")
 
 
 def _is_ascii_alnum(char: str) -> bool:
@@ -135,27 +184,43 @@ def _best_target(source: str, targets: set[str]) -> str:
     return "i" if best == "l" and source.isupper() else best
 
 
-def _unmask_word(match: re.Match[str]) -> str:
+def _unmask_word(word: str) -> str:
     """A word holding look-alikes, written in Latin letters unless it is truly foreign.
 
     A word with a letter of another script that imitates nothing ('щ', 'λ') is Russian or
     Greek text and stays as it is; 'Hồі' (Cyrillic і) or 'ѕтк' becomes Latin.
     """
-    word = match.group()
-    table, pattern = _confusables()
-    if not pattern.search(word):
-        return word
+    table = _confusables()[0]
     for char in word:
-        if char.isalpha() and ord(char) not in table and not _base_fold(char).isascii():
+        if char.isalpha() and ord(char) not in table and not _latin(char):
             return word
     return word.translate(table)
 
 
+@cache
+def _latin(char: str) -> bool:
+    return _base_fold(char).isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
 def _unmask_confusables(text: str) -> str:
     """Look-alike letters replaced one for one (offsets do not move)."""
-    if not _confusables()[1].search(text):
+    pattern = _confusables()[1]
+    found = pattern.search(text)
+    if found is None:
         return text
-    return _WORD.sub(_unmask_word, text)
+    parts: list[str] = []
+    done = 0
+    while found is not None:
+        start = found.start()
+        while start > done and _WORD.fullmatch(text, start - 1, start):
+            start -= 1
+        word = _WORD.match(text, start)
+        end = word.end() if word else found.end()
+        parts += [text[done:start], _unmask_word(text[start:end])]
+        done = end
+        found = pattern.search(text, done)
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def unmask(text: str) -> str:
@@ -328,7 +393,11 @@ class _Builder:
         cursor = 0
         for removed in _REMOVED_RUN.finditer(folded):
             self.emit(folded[cursor : removed.start()], start + cursor)
-            if evasion and _word_boundary(segment, removed.start(), removed.end()):
+            if (
+                evasion
+                and segment[removed.start()] in ZERO_WIDTH
+                and _word_boundary(segment, removed.start(), removed.end())
+            ):
                 self.emit(" ", start + removed.start())
             cursor = removed.end()
         self.emit(folded[cursor:], start + cursor)
@@ -353,7 +422,7 @@ def _word_boundary(segment: str, start: int, end: int) -> bool:
 def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
     """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
     cuts = [(m.start() + 1, m.end()) for m in _WHITESPACE_RUN.finditer(folded)]
-    if evasion:
+    if evasion and _SPACED_HINT.search(folded):
         joined = [
             (m.start() + i, m.start() + i + 1)
             for m in _SPACED_LETTERS.finditer(folded)

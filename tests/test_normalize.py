@@ -78,7 +78,7 @@ def old_fold_with_offsets(text: str) -> tuple[str, tuple[int, ...]]:
 
 # --- Generated and real texts ---
 
-_WORDS = (
+_WORDS = (  # noqa: SIM905 (a readable word list)
     "Ngọc Hồi Đắk Tô tin đồn lừa đảo người dân xôn xao thông tin sai sự thật chuyển khoản "
     "trước huyện tỉnh Kon Tum Plei Kần Bờ Y chính quyền khẳng định cảnh báo khẩn cấp ĐỒNG "
     "THUẬN ủy ban nhân dân TP.HCM Đ/c 500k STK 0123456789 https://bit.ly/abc ô tô"
@@ -153,7 +153,10 @@ def corpus_texts() -> list[str]:
     return [t for t in texts if t]
 
 
-_EVASION_CHARS = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\uff01-\uff5e]")
+_EVASION_CHARS = re.compile(
+    "[\u200b\u200c\u200d\u2060\ufeff\u00ad\uff01-\uff5e"  # zero-width, soft hyphen, full width
+    "\u0370-\u03ff\u0400-\u052f\U0001d400-\U0001d7ff]"  # Greek, Cyrillic, math letters
+)
 _SPACED = re.compile(r"(?<!\w)\w(?: \w){2,}(?!\w)")
 
 
@@ -162,11 +165,8 @@ def looks_evasive(text: str) -> bool:
     text = html.unescape(text)
     if _EVASION_CHARS.search(text) or _SPACED.search(old_fold(text)):
         return True
-    return any(
-        unicodedata.name(c, "").startswith(("CYRILLIC", "GREEK", "MATHEMATICAL"))
-        for c in text
-        if c.isalpha()
-    )
+    exotic = {c for c in old_fold(text) if not c.isascii() and c.isalpha()}
+    return any(unicodedata.name(c, "").startswith("LATIN") for c in exotic)  # 'ᴛ', 'ɗ'
 
 
 def assert_same_as_old(text: str, new: Callable[[str], FoldedText]) -> None:
@@ -289,9 +289,7 @@ def test_evasive_text_is_flagged_with_offsets_into_what_was_written(analyzer: An
     evasive = analyzer.analyze(text)
     assert evasive.flagged and plain.flagged
     assert [m["rule"] for m in evasive.matches] == [m["rule"] for m in plain.matches]
-    assert [loc["unit"] for loc in evasive.localities] == [
-        loc["unit"] for loc in plain.localities
-    ]
+    assert [loc["unit"] for loc in evasive.localities] == [loc["unit"] for loc in plain.localities]
     surfaces = [text[m["start"] : m["end"]] for m in evasive.matches]
     assert surfaces == [m["surface"] for m in evasive.matches]
     assert "l ừ a   đ ả o" in surfaces and "сhuуển khоản trướс" in surfaces
@@ -314,7 +312,7 @@ def test_a_differently_accented_lookalike_still_does_not_match(analyzer: Analyze
         ("A B\nC", "a b c"),
         ("số 1 2 3 4", "so 1 2 3 4"),
         ("v.v. và T.Ư", "v.v. va t.u"),
-        ("Москва и Афины", "москва и афины"),
+        ("Привет, друзья из Афин", "привет, друзья из афин"),
         ("λόγος", "λογος"),
         ("30°C, 3×4 m²", "30°c, 3×4 m²"),
     ],
