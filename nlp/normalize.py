@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import string
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
@@ -114,13 +115,14 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
     confusables.txt as JSON); only letters and digits whose own folding is not already an
     ASCII letter or digit, so Vietnamese letters keep their usual folding.
     """
-    data = resources.files("confusable_homoglyphs").joinpath("confusables.json")
-    pairs: dict[str, set[str]] = {}
-    for key, entries in json.loads(data.read_text(encoding="utf-8")).items():
-        for entry in entries:
-            for source, target in ((entry["c"], key), (key, entry["c"])):
-                if len(source) == 1 and len(target) == 1 and _is_ascii_alnum(target):
-                    pairs.setdefault(source, set()).add(target)
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    pairs: dict[str, set[str]] = {}  # the data lists each pair under both of its characters
+    for target in string.ascii_letters + string.digits:
+        for entry in data.get(target, ()):
+            if len(entry["c"]) == 1:
+                pairs.setdefault(entry["c"], set()).add(target)
     table: dict[int, str] = {}
     for source, targets in pairs.items():
         if source.isascii() or unicodedata.combining(source):
