@@ -34,13 +34,14 @@ SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
 _WHITESPACE_RUN = re.compile(r"\s\s+")
-_OTHER_SPACE = re.compile(r"[^\S ]")
+# A letter left after folding that is not ASCII: another script, so look-alikes need care.
+_FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
 # At least three single letters, each separated by exactly one space: "l ừ a", folded.
 _SPACED_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,}(?![^\W_])")
 # Found in every such run (its 2nd and 3rd letters), and fast to search: it opens on a space.
 _SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_]\b")
-_WORD = re.compile(rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])+")
+
 # Ranges filled eagerly: Latin-1, Latin Extended-A/B, combining marks, Latin Extended
 # Additional (Vietnamese), general punctuation (zero-width), half- and full-width forms.
 _EAGER_RANGES = ((0, 0x250), (0x300, 0x370), (0x1E00, 0x1F00), (0x2000, 0x2070))
@@ -64,11 +65,17 @@ class _FoldTable(dict[int, str]):
 
     Characters that fold to nothing map to a NUL marker, so that the translated text keeps
     the length of the original and the removals can be found without a Python loop.
+    ``evasion`` adds the zero-width, soft hyphen, full-width and Latin-variant folds,
+    ``look_alikes`` the confusables (right for any text without a letter of another script
+    left after folding), ``spaces`` turns any whitespace but ' ' into '\n': a space that
+    spaced-out letters do not cross, made ' ' at the end.
     """
 
-    def __init__(self, evasion: bool) -> None:
+    def __init__(self, evasion: bool, look_alikes: bool, spaces: bool) -> None:
         super().__init__()
         self.evasion = evasion
+        self.look_alikes = look_alikes
+        self.spaces = spaces
         for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
             for code in range(low, high):
                 self.__missing__(code)
@@ -79,16 +86,31 @@ class _FoldTable(dict[int, str]):
         return value
 
     def _compute(self, char: str) -> str:
-        if self.evasion:
-            if char in ZERO_WIDTH or char == SOFT_HYPHEN:
-                return _REMOVED
-            if ord(char) in _FULL_WIDTH:
-                return chr(ord(char) - 0xFEE0).lower()
-            folded = _base_fold(char)
-            if not folded.isascii() and folded.isalpha():
-                return _latin_base(folded) or folded
-            return folded or _REMOVED
-        return _base_fold(char) or _REMOVED
+        folded = self._fold(char)
+        if self.spaces and folded.isspace():
+            return " " if char == " " else "\n"
+        return folded
+
+    def _fold(self, char: str) -> str:
+        if not self.evasion:
+            return _base_fold(char) or _REMOVED
+        if char in ZERO_WIDTH or char == SOFT_HYPHEN:
+            return _REMOVED
+        if ord(char) in _FULL_WIDTH:
+            return chr(ord(char) - 0xFEE0).lower()
+        if self.look_alikes:
+            latin = _confusables()[0].get(ord(char))
+            if latin is not None:
+                return _base_fold(latin)
+        folded = _base_fold(char)
+        if not folded.isascii() and folded.isalpha():
+            return _latin_base(folded) or folded
+        return folded or _REMOVED
+
+
+@cache
+def _table(evasion: bool, look_alikes: bool = False, spaces: bool = False) -> _FoldTable:
+    return _FoldTable(evasion, evasion and look_alikes, spaces)
 
 
 _LATIN_NAME = re.compile(
@@ -100,11 +122,6 @@ def _latin_base(char: str) -> str | None:
     """The letter a Latin variant is named for: 'ɗ' (D WITH HOOK) -> 'd', 'ʟ' -> 'l'."""
     named = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
     return named.group(1).lower() if named else None
-
-
-@cache
-def _table(evasion: bool) -> _FoldTable:
-    return _FoldTable(evasion)
 
 
 @cache
@@ -145,10 +162,12 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
             table[code] = latin if len(latin) == 1 else table[ord(base)]
         elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
             table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
-    return table, _char_class(sorted(table))
+    word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
+    # A word holding a look-alike: lazily up to the first one, then to the word's end.
+    return table, re.compile(rf"{word}*?{_char_class(sorted(table))}{word}*")
 
 
-def _char_class(codes: list[int]) -> re.Pattern[str]:
+def _char_class(codes: list[int]) -> str:
     """A pattern for any of the characters; beyond plane 0, for nearby ones too.
 
     ``re`` tests a class of plane-0 characters with a bitmap, but other members one after
@@ -163,7 +182,7 @@ def _char_class(codes: list[int]) -> re.Pattern[str]:
         else:
             ranges.append([code, code])
     astral = "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges)
-    return re.compile(f"[{plane0}{astral}]")
+    return f"[{plane0}{astral}]"
 
 
 def _is_ascii_alnum(char: str) -> bool:
@@ -206,23 +225,12 @@ def _latin(char: str) -> bool:
 
 def _unmask_confusables(text: str) -> str:
     """Look-alike letters replaced one for one (offsets do not move)."""
-    pattern = _confusables()[1]
-    found = pattern.search(text)
-    if found is None:
-        return text
-    parts: list[str] = []
-    done = 0
-    while found is not None:
-        start = found.start()
-        while start > done and _WORD.fullmatch(text, start - 1, start):
-            start -= 1
-        word = _WORD.match(text, start)
-        end = word.end() if word else found.end()
-        parts += [text[done:start], _unmask_word(text[start:end])]
-        done = end
-        found = pattern.search(text, done)
-    parts.append(text[done:])
-    return "".join(parts)
+    words = _confusables()[1]
+    return words.sub(_unmask_match, text)
+
+
+def _unmask_match(match: re.Match[str]) -> str:
+    return _unmask_word(match.group())
 
 
 def unmask(text: str) -> str:
@@ -314,7 +322,7 @@ def fold_char(char: str) -> str:
 def fold(text: str) -> str:
     """The folded form alone, for keywords and comparisons (whitespace kept as it is)."""
     builder = _Builder()
-    builder.plain(text, 0, len(text), _table(True), evasion=True)
+    builder.plain(text, 0, len(text), _table(True, look_alikes=True), evasion=True)
     return "".join(builder.parts)
 
 
@@ -330,7 +338,7 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     across line breaks and double spaces. Offsets still index ``text`` as given.
     ``evasion=False`` gives the folding as it was before evasion was undone (for tests).
     """
-    table = _table(evasion)
+    table = _table(evasion, look_alikes=True, spaces=True)
     builder = _Builder()
     cursor = 0
     if "<" in text or "&" in text:
@@ -344,8 +352,8 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     cuts = _cuts(folded, evasion)
     if cuts:
         folded, starts, deltas = _delete(folded, starts, deltas, cuts)
-    if _OTHER_SPACE.search(folded):
-        folded = _OTHER_SPACE.sub(" ", folded)
+    if "\n" in folded:
+        folded = folded.replace("\n", " ")
     return FoldedText(text, folded, Origin(starts, deltas, len(folded)))
 
 
@@ -376,6 +384,8 @@ class _Builder:
             return
         for char in html.unescape(token):
             folded = fold(char) if table.evasion else char.translate(table)
+            if folded.isspace():
+                folded = " "
             if folded and folded != _REMOVED:
                 self.emit(folded, index)
 
@@ -383,12 +393,18 @@ class _Builder:
         if start >= end:
             return
         segment = text[start:end]
-        if evasion:
+        if evasion and _REMOVED in segment:
             segment = _unmask_confusables(segment)
+            table = _table(True, look_alikes=False, spaces=table.spaces)
         if _REMOVED in segment:
             self._char_by_char(segment, start, table)
             return
         folded = segment.translate(table)
+        if table.look_alikes and not folded.isascii() and _FOREIGN.search(folded):
+            # Letters of another script are left: look-alikes count inside Latin words only.
+            segment = _unmask_confusables(segment)
+            table = _table(True, look_alikes=False, spaces=table.spaces)
+            folded = segment.translate(table)
         if _REMOVED not in folded:
             self.emit(folded, start)
             return
