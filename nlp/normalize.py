@@ -33,7 +33,7 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
-_WHITESPACE_RUN = re.compile(r"\s\s+")
+_WHITESPACE_RUN = re.compile(r"[ \n][ \n]+")  # all whitespace is one of these by then
 # A letter left after folding that is not ASCII: another script, so look-alikes need care.
 _FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
@@ -125,7 +125,7 @@ def _latin_base(char: str) -> str | None:
 
 
 @cache
-def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
+def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
     """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate.
 
     Built once from the confusables data that ships with confusable_homoglyphs (Unicode's
@@ -163,8 +163,9 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str]]:
         elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
             table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
     word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
+    look_alike = _char_class(sorted(table))
     # A word holding a look-alike: lazily up to the first one, then to the word's end.
-    return table, re.compile(rf"{word}*?{_char_class(sorted(table))}{word}*")
+    return table, re.compile(look_alike), re.compile(rf"{word}*?{look_alike}{word}*")
 
 
 def _char_class(codes: list[int]) -> str:
@@ -225,7 +226,9 @@ def _latin(char: str) -> bool:
 
 def _unmask_confusables(text: str) -> str:
     """Look-alike letters replaced one for one (offsets do not move)."""
-    words = _confusables()[1]
+    _, any_look_alike, words = _confusables()
+    if any_look_alike.search(text) is None:
+        return text
     return words.sub(_unmask_match, text)
 
 
@@ -239,8 +242,9 @@ def unmask(text: str) -> str:
     Look-alike letters become Latin, zero-width characters and soft hyphens go, full-width
     forms become ASCII.
     """
-    text = _unmask_confusables(text)
-    return text.translate(_unmask_table())
+    if text.isascii():
+        return text
+    return _unmask_confusables(text).translate(_unmask_table())
 
 
 @cache
@@ -321,8 +325,13 @@ def fold_char(char: str) -> str:
 
 def fold(text: str) -> str:
     """The folded form alone, for keywords and comparisons (whitespace kept as it is)."""
+    table = _table(True, look_alikes=True)
+    if _REMOVED not in text:
+        folded = text.translate(table)
+        if _REMOVED not in folded and (folded.isascii() or not _FOREIGN.search(folded)):
+            return folded
     builder = _Builder()
-    builder.plain(text, 0, len(text), _table(True, look_alikes=True), evasion=True)
+    builder.plain(text, 0, len(text), table, evasion=True)
     return "".join(builder.parts)
 
 
