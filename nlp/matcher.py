@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import FoldedText, fold, fold_char, has_diacritics
+from nlp.normalize import FoldedText, fold, fold_char, has_diacritics, unmask
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
@@ -142,6 +142,10 @@ def _name(char: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    """Lowercase NFC with markup remnants read as the text they stand for."""
-    text = html.unescape(_TAG.sub(" ", text))
-    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+    """Lowercase NFC with markup remnants read as the text they stand for.
+
+    Look-alike letters, zero-width characters and the spaces of spaced-out letters
+    ("l ừ a   đ ả o") do not count: the folded forms already matched word for word.
+    """
+    text = unmask(html.unescape(_TAG.sub(" ", text)))
+    return "".join(unicodedata.normalize("NFC", text).lower().split())
