@@ -79,6 +79,10 @@ def _source_lines(
             + (f", {stats.api_units} API quota units" if stats.api_units else "")
         )
 
+        if stats.errors and not source.consecutive_failures:  # entries lost, feed fetched
+            reasons = [r for r in stats.error_reasons if "not stored" in r] or stats.error_reasons
+            lines += [f"      error: {reason[:300]}" for reason in reasons[:3]]
+
     if source.last_error and source.consecutive_failures:
         lines.append(
             f"      last error ({local_time(source.last_error_at, TZ)}): {source.last_error}"
