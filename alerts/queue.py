@@ -51,16 +51,27 @@ class Verdict:
     link: str | None = None
 
 
-def create_alerts(session: Session) -> list[int]:
-    """An alert for every flagged analysis without one; safe to run any number of times."""
+def create_alerts(session: Session, per_source_limit: int | None = None) -> list[int]:
+    """An alert for every flagged analysis without one; safe to run any number of times.
+
+    With ``per_source_limit``, one call creates at most that many alerts per source, the
+    strongest first: a source that floods (10,000 entries of one scam) cannot bury the
+    queue and the digest. The rest stay flagged without an alert, counted by
+    ``storage.status.held_back_alerts``, and the next calls take them, strongest first.
+    """
     rows = session.execute(
-        select(Analysis.item_id, Analysis.score, Analysis.matches)
+        select(Analysis.item_id, Analysis.score, Analysis.matches, Item.source_id)
+        .join(Item, Item.id == Analysis.item_id)
         .outerjoin(Alert, Alert.item_id == Analysis.item_id)
         .where(Analysis.flagged.is_(True), Alert.id.is_(None))
-        .order_by(Analysis.item_id)
+        .order_by(Analysis.score.desc(), Analysis.item_id)
     ).all()
     created = []
-    for item_id, score, matches in rows:
+    per_source: dict[int, int] = {}
+    for item_id, score, matches, source_id in rows:
+        if per_source_limit is not None and per_source.get(source_id, 0) >= per_source_limit:
+            continue
+        per_source[source_id] = per_source.get(source_id, 0) + 1
         categories = sorted({m["category"] for m in matches if m.get("weight", 0) > 0})
         alert = Alert(item_id=item_id, status="new", score=score, categories=categories)
         try:
