@@ -123,12 +123,16 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
     if verdict.link is not None:
         values["clarification_link"] = verdict.link
     was_published = alert.published_at is not None
+    expected = [Alert.id == alert_id, Alert.status == current]
     if current in CLARIFIABLE and verdict.status not in CLARIFIABLE:
         values.update(UNPUBLISHED)
+        # a publication made meanwhile would be withdrawn without its audit entry
+        published = Alert.published_at.is_not(None)
+        expected.append(published if was_published else ~published)
     try:
         result = session.execute(
             update(Alert)
-            .where(Alert.id == alert_id, Alert.status == current)
+            .where(*expected)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -217,12 +221,17 @@ def set_published(session: Session, alert_id: int, publish: bool, actor: str) ->
         condition = (Alert.status == alert.status) & Alert.published_at.is_(None)
     else:
         values, condition = dict(UNPUBLISHED), Alert.published_at.is_not(None)
-    result = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, condition)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    try:
+        result = session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, condition)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id)) from exc
     if result.rowcount != 1:
         raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id))
     session.add(
