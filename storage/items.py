@@ -115,10 +115,21 @@ def _upsert_one(session: Session, data: ItemData, found: dict[str, Item]) -> Ups
         else:
             found[data.canonical_url] = item
             return "new"
+    if not _changes(existing, data):
+        return "unchanged"  # the common case of a re-read feed: no savepoint needed
     with session.begin_nested():
         outcome = _update(existing, data)
         session.flush()
     return outcome
+
+
+def _changes(item: Item, data: ItemData) -> bool:
+    """Whether ``data`` may change ``item``: its owner delivered something new."""
+    return (
+        item.source_id == data.source_id
+        and not item.purged
+        and (item.source_hash or item.content_hash) != content_hash(data.title, data.text)
+    )
 
 
 def _cleaned(data: ItemData) -> ItemData:
@@ -155,11 +166,9 @@ def _insert(session: Session, data: ItemData) -> Item | None:
 
 
 def _update(item: Item, data: ItemData) -> UpsertOutcome:
-    if item.source_id != data.source_id:
-        return "unchanged"  # another source's listing of this URL: the owner's item stays
-    delivered = content_hash(data.title, data.text)
-    if item.purged or (item.source_hash or item.content_hash) == delivered:
+    if not _changes(item, data):  # unchanged, purged, or another source's listing of it
         return "unchanged"
+    delivered = content_hash(data.title, data.text)
     item.source_hash = delivered
     item.title = data.title
     if data.needs_fulltext and len(data.text) < len(item.text):
