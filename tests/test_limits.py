@@ -146,3 +146,31 @@ def test_a_message_refused_for_good_is_closed_reported_and_never_resent(tmp_path
         assert session.scalar(select(Analysis.id).limit(1)) is not None
     assert states == ["rejected", "empty", "sent"]
     db.dispose()
+
+
+def test_status_fails_on_a_stuck_or_failed_digest(db: Database) -> None:
+    from datetime import timedelta
+
+    from storage.models import utcnow
+
+    flagged_item(db)
+    with db.session() as session:
+        session.add(
+            Digest(
+                period_start=utcnow() - timedelta(days=1),
+                period_end=utcnow() - timedelta(hours=3),
+                state="sending",
+                alert_count=1,
+                created_at=utcnow() - timedelta(hours=3),
+            )
+        )
+    text, healthy = status_report(db)
+    assert not healthy and "DIGEST STUCK" in text
+    with db.session() as session:
+        digest = session.scalars(select(Digest)).one()
+        digest.state, digest.error = "failed", "SMTP 127.0.0.1:25: connection refused"
+    text, healthy = status_report(db)
+    assert not healthy and "DIGEST FAILED" in text and "connection refused" in text
+    with db.session() as session:
+        session.scalars(select(Digest)).one().state = "sent"
+    assert status_report(db)[1]
