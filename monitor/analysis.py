@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from alerts.queue import create_alerts
 from monitor.config import Config
 from monitor.logcontext import set_run
-from monitor.wiring import ruleset
+from monitor.wiring import alerts_per_source_per_run, ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
 from nlp.rule_changes import ChangeScope, change_scope
 from nlp.rules import revision_of, ruleset_from_dict, ruleset_to_dict
@@ -28,6 +28,7 @@ from storage.analyses import (
 )
 from storage.db import Database
 from storage.runs import finish_run, start_run
+from storage.status import held_back_alerts
 
 log = logging.getLogger("press_monitor.analysis")
 
@@ -49,6 +50,8 @@ class AnalysisReport:
     appear: list[Flip] = field(default_factory=list)
     disappear: list[Flip] = field(default_factory=list)
     new_alerts: list[int] = field(default_factory=list)
+    # flagged items left without an alert by the per-source cap, per source name
+    held_back: dict[str, int] = field(default_factory=dict)
     stopped: bool = False
 
 
@@ -83,8 +86,18 @@ def analyze(
             else:
                 session.commit()
         if not dry_run:
-            report.new_alerts = create_alerts(session)
+            report.new_alerts = create_alerts(session, alerts_per_source_per_run(config))
+            report.held_back = held_back_alerts(session)
             session.commit()
+            for name, count in report.held_back.items():
+                log.warning(
+                    "source %s: %d flagged items wait for an alert (limits.alerts_per_source_"
+                    "per_run is %s)",
+                    name,
+                    count,
+                    alerts_per_source_per_run(config),
+                    extra={"source": name},
+                )
     if run_id is not None:
         with db.session() as session:
             finish_run(
@@ -97,6 +110,8 @@ def analyze(
                     "flagged": report.flagged,
                     "appear": len(report.appear),
                     "disappear": len(report.disappear),
+                    "alerts": len(report.new_alerts),
+                    "held_back": report.held_back,
                 },
             )
     return report
