@@ -16,12 +16,13 @@ from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
+from monitor.instance import crawl_inheritance
 from monitor.logcontext import set_run
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
 from storage.models import RunSourceStat, Source
-from storage.runs import finish_run, start_run
+from storage.runs import close_interrupted_runs, finish_run, start_run
 from storage.sources import sync_sources
 
 log = logging.getLogger("press_monitor.pipeline")
@@ -45,6 +46,14 @@ class CycleResult:
     digest: DigestOutcome
 
 
+def close_stale_runs(db: Database) -> None:
+    """At start-up, under the instance lock: runs a killed process left "running"."""
+    with db.session() as session:
+        closed = close_interrupted_runs(session)
+    if closed:
+        log.warning("closed %d run(s) left running by a stopped process as interrupted", closed)
+
+
 def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> CollectResult:
     with db.session() as session:
         sync_sources(session, source_specs(config))
@@ -52,7 +61,16 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
     set_run(run_id)
     error = None
     try:
-        crawl(db.url, run_id, scrapy_settings(config), sources)
+        fds, env = crawl_inheritance()
+        crawl(
+            db.url,
+            run_id,
+            scrapy_settings(config),
+            sources,
+            timeout=config.crawler.run_timeout_seconds,
+            inherit_fds=fds,
+            extra_env=env,
+        )
     except CollectionError as exc:
         error = str(exc)
         log.error("collection run %s failed: %s", run_id, exc)
@@ -104,6 +122,8 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
 
 
 def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
+    """One full cycle; the caller holds the instance lock."""
+    close_stale_runs(db)
     collected = collect(db, config)
     report = analyze(db, config)
     group_stories(db)
