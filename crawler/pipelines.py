@@ -9,7 +9,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawler.items import Article, Entry, FeedDocument, FetchFailure, PageFetched
+from crawler.items import Article, Entry, FeedDocument, FetchFailure, Overflow, PageFetched
 from crawler.urls import canonical_url
 from storage.db import Database
 from storage.items import (
@@ -34,16 +34,39 @@ def _new_stats() -> dict[str, Any]:
         "article_errors": 0,
         "api_units": 0,
         "error_reasons": [],
+        "overflow": {},
     }
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    """At most ``limit`` characters of ``text`` and a marker saying it was cut (Vietnamese:
+    analysts read it), cut at a word boundary when there is one near the end."""
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    space = head.rfind(" ", limit - 200)
+    if space > 0:
+        head = head[:space]
+    return head.rstrip() + f"\n\n[… đã cắt bớt: văn bản dài hơn {limit} ký tự]", True
+
+
+def _add(stats: dict[str, Any], key: str, count: int) -> None:
+    if count:
+        stats["overflow"][key] = stats["overflow"].get(key, 0) + count
 
 
 class StoragePipeline:
     def __init__(
-        self, database_url: str, run_id: int | None, crawler_stats: StatsCollector | None = None
+        self,
+        database_url: str,
+        run_id: int | None,
+        crawler_stats: StatsCollector | None = None,
+        max_item_chars: int = 100_000,
     ) -> None:
         self.database_url = database_url
         self.run_id = run_id
         self.crawler_stats = crawler_stats
+        self.max_item_chars = max_item_chars
         self.stats: dict[int, dict[str, Any]] = defaultdict(_new_stats)
 
     @classmethod
@@ -53,6 +76,7 @@ class StoragePipeline:
             crawler.settings["PRESS_MONITOR_DATABASE_URL"],
             int(run_id) if run_id else None,
             crawler.stats,
+            crawler.settings.getint("PRESS_MONITOR_MAX_ITEM_CHARS", 100_000),
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
@@ -72,6 +96,10 @@ class StoragePipeline:
 
     def _process(self, item: Any) -> Any:
         stats = self.stats[item.source_id]
+        if isinstance(item, Overflow):
+            _add(stats, "entries", item.entries)
+            _add(stats, "links", item.links)
+            return item
 
         stats["requests"] += 1
         if isinstance(item, FeedDocument):
@@ -100,25 +128,27 @@ class StoragePipeline:
         if doc.status == 304:
             stats["not_modified"] += 1
         with self.db.session() as session:
-            batch = [_item_data(doc.source_id, entry) for entry in doc.entries]
+            batch = [self._item_data(doc.source_id, entry, stats) for entry in doc.entries]
             for outcome in upsert_items(session, batch):
                 _count(stats, outcome)
             record_success(session, doc.source_id, doc.status, doc.etag, doc.last_modified)
         stats["error_reasons"].extend(doc.skipped[:10])
 
     def _store_article(self, article: Article, stats: dict[str, Any]) -> None:
+        text, cut = truncate(article.text, self.max_item_chars)
+        _add(stats, "truncated", int(cut))
         with self.db.session() as session:
             if article.completes_entry:
                 outcome = complete_text(
                     session,
                     canonical_url(article.url),
-                    article.text,
+                    text,
                     article.author,
                     article.published_at,
                 )
             else:
                 entry = Entry(
-                    article.url, article.title, article.text, article.author, article.published_at
+                    article.url, article.title, text, article.author, article.published_at
                 )
                 outcome = upsert_item(session, _item_data(article.source_id, entry))
         _count(stats, outcome)
@@ -132,6 +162,11 @@ class StoragePipeline:
                     give_up_fulltext(session, canonical_url(failure.url))
             else:
                 record_failure(session, failure.source_id, failure.reason, failure.status)
+
+    def _item_data(self, source_id: int, entry: Entry, stats: dict[str, Any]) -> ItemData:
+        entry.text, cut = truncate(entry.text, self.max_item_chars)
+        _add(stats, "truncated", int(cut))
+        return _item_data(source_id, entry)
 
 
 def _item_data(source_id: int, entry: Entry) -> ItemData:

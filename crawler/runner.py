@@ -14,6 +14,7 @@ outliving a killed service still holds the lock and no second instance starts be
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -110,7 +111,5 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
 
 def _signal_group(process: subprocess.Popen[str], sig: signal.Signals) -> None:
     """The child leads its own group (start_new_session), so its pid is the group id."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass

@@ -112,6 +112,7 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
             "article_errors": s.article_errors,
             "api_units": s.api_units,
             "error_reasons": s.error_reasons,
+            "overflow": dict(s.overflow or {}),
         }
         for s, name in rows
     }

@@ -62,6 +62,14 @@ def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str
     return "\n".join(lines), healthy
 
 
+def overflow_text(overflow: dict[str, int]) -> str:
+    """One line of what a source offered beyond the crawler's caps in its last run."""
+    return (
+        f"over the caps: {overflow.get('entries', 0)} feed entries, "
+        f"{overflow.get('links', 0)} article links, {overflow.get('truncated', 0)} texts truncated"
+    )
+
+
 def _source_lines(
     source: Source, recent: int, stats: RunSourceStat | None, failing: bool
 ) -> list[str]:
@@ -78,6 +86,8 @@ def _source_lines(
             f"{stats.article_errors} article errors"
             + (f", {stats.api_units} API quota units" if stats.api_units else "")
         )
+        if stats.overflow:
+            lines.append("      " + overflow_text(stats.overflow))
 
     if source.last_error and source.consecutive_failures:
         lines.append(

@@ -48,5 +48,6 @@ def save_source_stats(session: Session, run_id: int, source_id: int, stats: dict
             article_errors=stats.get("article_errors", 0),
             api_units=stats.get("api_units", 0),
             error_reasons=list(stats.get("error_reasons", []))[:50],
+            overflow=dict(stats.get("overflow", {})),
         )
     )

@@ -147,7 +147,9 @@ def test_database_url_is_not_on_the_crawler_command_line(
     url, schema = pg_schema_url(with_password)
     db = Database(url)
     try:
-        config = load_config(write(tmp_path / "c.yaml", config_data(server.base_url, url, tmp_path)))
+        config = load_config(
+            write(tmp_path / "c.yaml", config_data(server.base_url, url, tmp_path))
+        )
         outcome: dict[str, object] = {}
         worker = threading.Thread(target=lambda: outcome.update(r=collect(db, config)))
         worker.start()

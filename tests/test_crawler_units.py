@@ -111,9 +111,7 @@ def test_deeply_nested_page_still_gives_its_text() -> None:
     """255 nested tags make trafilatura return nothing; the body's text is the fallback."""
     from crawler.extract import extract_article
 
-    body = (
-        "<span>" * 255 + f"{TEXT}. Công an huyện đề nghị người dân cảnh giác." + "</span>" * 255
-    )
+    body = "<span>" * 255 + f"{TEXT}. Công an huyện đề nghị người dân cảnh giác." + "</span>" * 255
     html = (
         '<html lang="vi"><head><title>Cảnh báo</title><style>p{color:red}</style></head>'
         f"<body><nav>Trang chủ</nav><script>var x = 'mã độc';</script>{body}</body></html>"

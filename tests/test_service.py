@@ -3,6 +3,7 @@ and SIGKILL at any point losing nothing and doubling nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -102,10 +103,8 @@ def kill_all(pid: int) -> None:
     crawlers = children(pid)
     os.killpg(pid, signal.SIGKILL)
     for child in crawlers:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def query(db: Path, sql: str) -> list[tuple]:
