@@ -67,6 +67,15 @@ def source_specs(config: Config) -> list[SourceSpec]:
     return specs
 
 
+# What the crawler must never run without, even when started as `scrapy crawl` on its own.
+LIMIT_SETTINGS = (
+    "PRESS_MONITOR_MAX_ENTRIES",
+    "PRESS_MONITOR_MAX_LINKS",
+    "PRESS_MONITOR_MAX_ITEM_CHARS",
+    "PRESS_MONITOR_ALLOW_PRIVATE_HOSTS",
+)
+
+
 def scrapy_settings(config: Config) -> dict[str, Any]:
     c = config.crawler
     return {
