@@ -100,7 +100,8 @@ def outlet(inside: FixtureServer) -> Iterator[FixtureServer]:
     def feed(h: BaseHTTPRequestHandler) -> None:
         links = [f"{inside.base_url}/secret", f"{base[0]}/ok.html", f"{base[0]}/away.html"]
         items = "".join(
-            f"<item><title>Tin {n}</title><link>{link}</link><description>Ngắn.</description></item>"
+            f"<item><title>Tin {n}</title><link>{link}</link><description>Ngắn.</description>"
+            "</item>"
             for n, link in enumerate(links)
         )
         body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{items}'
