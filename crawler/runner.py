@@ -35,7 +35,12 @@ class CollectionError(RuntimeError):
     """The crawler process itself failed (not one source: those are recorded per source)."""
 
 
-def crawl_command(run_id: int, settings: dict[str, Any], sources: Sequence[str] = ()) -> list[str]:
+def crawl_command(
+    run_id: int,
+    settings: dict[str, Any],
+    sources: Sequence[str] = (),
+    spiders: Sequence[str] = (),
+) -> list[str]:
     """The crawler's argv: no database URL and no secret in it."""
     return [
         sys.executable,
@@ -47,6 +52,7 @@ def crawl_command(run_id: int, settings: dict[str, Any], sources: Sequence[str] 
         ",".join(sources),
         "--settings",
         json.dumps(settings),
+        *(["--spiders", ",".join(spiders)] if spiders else []),
     ]
 
 
@@ -58,10 +64,11 @@ def crawl(
     timeout: float | None = None,
     inherit_fds: Sequence[int] = (),
     extra_env: dict[str, str] | None = None,
+    spiders: Sequence[str] = (),
 ) -> None:
     env = {**os.environ, **(extra_env or {}), DATABASE_URL_ENV: database_url}
     process = subprocess.Popen(
-        crawl_command(run_id, settings, sources),
+        crawl_command(run_id, settings, sources, spiders),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from alerts.digest import DigestOutcome, run_digest
 from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
+from crawler.sources import SPIDER_FOR_KIND
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
 from monitor.instance import crawl_inheritance
@@ -70,6 +71,7 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
             timeout=config.crawler.run_timeout_seconds,
             inherit_fds=fds,
             extra_env=env,
+            spiders=_spiders(config, sources),
         )
     except CollectionError as exc:
         error = str(exc)
@@ -94,6 +96,13 @@ def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> Collec
             log.warning("source %s: %s", name, reason, extra={"source": name})
 
     return CollectResult(run_id, per_source, error)
+
+
+def _spiders(config: Config, sources: Sequence[str]) -> list[str]:
+    """Only the spiders the run's sources need (each costs a crawler's set-up)."""
+    wanted = set(sources)
+    kinds = {s.kind for s in config.sources if s.enabled and (not wanted or s.name in wanted)}
+    return sorted({SPIDER_FOR_KIND[k] for k in kinds}) or ["feeds"]
 
 
 def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:

@@ -39,7 +39,7 @@ class SourceSpider(scrapy.Spider):
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.settings["PRESS_MONITOR_DATABASE_URL"])
+            self._db = Database(self.settings["PRESS_MONITOR_DATABASE_URL"], migrate=False)
         return self._db
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
