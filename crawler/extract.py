@@ -83,6 +83,7 @@ def extract_article(html: str, url: str, selectors: dict[str, str] | None = None
     )
 
 
+MAX_LINK_SHARE = 0.5
 _NOT_TEXT = "//script|//style|//noscript|//template|//nav|//header|//footer|//aside|//form"
 
 
@@ -90,7 +91,8 @@ def body_text(html: str) -> str:
     """The visible text of the page's body, without scripts, styles and navigation.
 
     Parsed again (trafilatura prunes the first tree) with parsel, whose lxml parser keeps
-    deep trees that lxml.html's defaults cut off.
+    deep trees that lxml.html's defaults cut off. A page whose text is mostly link text (a
+    listing page, a menu) has no article: nothing is returned for it.
     """
     root = Selector(text=html).root
     if not isinstance(getattr(root, "tag", None), str):
@@ -102,7 +104,9 @@ def body_text(html: str) -> str:
     for element in body.iter():
         if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
-    return normalize_text(body.text_content())
+    text = normalize_text(body.text_content())
+    linked = sum(len(normalize_text(a.text_content())) for a in body.xpath(".//a"))
+    return "" if linked > MAX_LINK_SHARE * len(text) else text
 
 
 def _queries(selectors: dict[str, str], key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:

@@ -120,3 +120,11 @@ def test_deeply_nested_page_still_gives_its_text() -> None:
     assert TEXT in article.text
     assert "mã độc" not in article.text and "color" not in article.text
     assert "Trang chủ" not in article.text
+
+
+def test_a_page_of_links_is_not_an_article_for_the_fallback() -> None:
+    from crawler.extract import ExtractionError, extract_article
+
+    links = "".join(f'<h2><a href="/tin/{n}.html">{TEXT} số {n}</a></h2>' for n in range(5))
+    with pytest.raises(ExtractionError):
+        extract_article(f"<html><body><main>{links}</main></body></html>", "https://bao.vn/tin/")
