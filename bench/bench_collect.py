@@ -53,6 +53,7 @@ FULLTEXT_MIN_CHARS = 400  # as press-monitor: shorter summaries are followed
 def peer(feed_urls: list[str], db_path: Path) -> dict[str, int]:
     """feedparser + urllib3 + trafilatura + sqlite3, in a thread pool with a per-host limit."""
     import feedparser
+    import lxml.html
     import trafilatura
     import urllib3
 
@@ -86,13 +87,18 @@ def peer(feed_urls: list[str], db_path: Path) -> dict[str, int]:
 
     def fetch_article(url: str) -> tuple[str, str | None]:
         response = get(url)
-        text = trafilatura.extract(
-            response.data.decode("utf-8", "replace"),
+        tree = lxml.html.document_fromstring(response.data.decode("utf-8", "replace"))
+        headline = (tree.findtext(".//h1") or "").strip()
+        doc = trafilatura.bare_extraction(
+            tree,
             url=url,
             include_comments=False,
             favor_precision=True,
         )
-        return url, text
+        if not doc or not doc.text:
+            return url, None
+        first, _, rest = doc.text.partition("\n")  # the headline, when it leads the text
+        return url, rest.strip() if rest and first.strip() == headline else doc.text
 
     stats = {"feeds": 0, "not_modified": 0, "items": 0, "full": 0}
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -179,8 +185,7 @@ def texts(db_path: Path, side: str) -> dict[str, str]:
             rows = conn.execute("select url, text from items where full = 1").fetchall()
         else:
             rows = conn.execute(
-                "select url, text from items where not needs_fulltext and length(text) >= ?",
-                (FULLTEXT_MIN_CHARS,),
+                "select url, text from items where not needs_fulltext and updated_at is not null"
             ).fetchall()
     finally:
         conn.close()
