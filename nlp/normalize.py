@@ -216,7 +216,8 @@ def _unmask_word(word: str) -> str:
     for char in word:
         if char.isalpha() and ord(char) not in table and not _latin(char):
             return word
-    return word.translate(table)
+    latin = word.translate(table)
+    return word if latin == word else latin
 
 
 @cache
@@ -410,10 +411,7 @@ class _Builder:
             return
         folded = segment.translate(table)
         if table.look_alikes and not folded.isascii() and _FOREIGN.search(folded):
-            # Letters of another script are left: look-alikes count inside Latin words only.
-            segment = _unmask_confusables(segment)
-            table = _table(True, look_alikes=False, spaces=table.spaces)
-            folded = segment.translate(table)
+            folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
             self.emit(folded, start)
             return
@@ -435,6 +433,34 @@ class _Builder:
             folded = char if char == _REMOVED else table[ord(char)]
             if folded != _REMOVED or char == _REMOVED:
                 self.emit(folded, start + index)
+
+
+def _refold_foreign_words(segment: str, folded: str, spaces: bool) -> str:
+    """Words with a letter of another script folded again, their look-alikes kept as written.
+
+    Look-alikes count inside Latin words only: 'друзья' keeps its 'р' and 'у'.
+    """
+    plain = _table(True, look_alikes=False, spaces=spaces)
+    parts: list[str] = []
+    done = 0
+    for found in _FOREIGN.finditer(folded):
+        if found.start() < done:
+            continue
+        start, end = found.start(), found.end()
+        while start > done and _in_word(segment[start - 1]):
+            start -= 1
+        while end < len(segment) and _in_word(segment[end]):
+            end += 1
+        word = segment[start:end]
+        if _unmask_word(word) is word:  # truly foreign: no look-alike reading
+            parts += [folded[done:start], word.translate(plain)]
+            done = end
+    parts.append(folded[done:])
+    return "".join(parts)
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or "\u0300" <= char <= "\u036f" or char in SOFT_HYPHEN + ZERO_WIDTH
 
 
 def _word_boundary(segment: str, start: int, end: int) -> bool:
