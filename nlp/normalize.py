@@ -34,6 +34,7 @@ SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
 _WHITESPACE_RUN = re.compile(r"[ \n][ \n]+")  # all whitespace is one of these by then
+_SPACE_PAIRS = ("  ", "\n\n", " \n", "\n ")
 # A letter left after folding that is not ASCII: another script, so look-alikes need care.
 _FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
@@ -475,7 +476,7 @@ def _word_boundary(segment: str, start: int, end: int) -> bool:
 def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
     """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
     cuts: list[tuple[int, int]] = []
-    if "  " in folded or "\n" in folded:  # substring tests are faster than the regex
+    if any(pair in folded for pair in _SPACE_PAIRS):  # faster than the regex when none
         cuts = [(m.start() + 1, m.end()) for m in _WHITESPACE_RUN.finditer(folded)]
     if evasion and _SPACED_HINT.search(folded):
         joined = [
