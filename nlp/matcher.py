@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -74,11 +75,21 @@ def _at_word_boundary(folded: str, start: int, end: int) -> bool:
 
 def _same_word(phrase: str, surface: str) -> bool:
     """True when the surface is the phrase itself, or the phrase typed without diacritics."""
-    if not has_diacritics(surface):
+    if surface.isascii() or not has_diacritics(surface):
         return True
-    if not has_diacritics(phrase):
+    if not _phrase_has_diacritics(phrase):
         return True
-    return _canonical(surface) == _canonical(phrase)
+    return _canonical(surface) == _canonical_phrase(phrase)
+
+
+@lru_cache(maxsize=65536)
+def _phrase_has_diacritics(phrase: str) -> bool:
+    return has_diacritics(phrase)
+
+
+@lru_cache(maxsize=65536)
+def _canonical_phrase(phrase: str) -> str:
+    return _canonical(phrase)
 
 
 def _canonical(text: str) -> str:
