@@ -34,6 +34,7 @@ SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
 _WHITESPACE_RUN = re.compile(r"[ \n][ \n]+")  # all whitespace is one of these by then
+_SPACE_PAIRS = ("  ", "\n\n", " \n", "\n ")
 # A letter left after folding that is not ASCII: another script, so look-alikes need care.
 _FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
@@ -216,7 +217,8 @@ def _unmask_word(word: str) -> str:
     for char in word:
         if char.isalpha() and ord(char) not in table and not _latin(char):
             return word
-    return word.translate(table)
+    latin = word.translate(table)
+    return word if latin == word else latin
 
 
 @cache
@@ -410,10 +412,7 @@ class _Builder:
             return
         folded = segment.translate(table)
         if table.look_alikes and not folded.isascii() and _FOREIGN.search(folded):
-            # Letters of another script are left: look-alikes count inside Latin words only.
-            segment = _unmask_confusables(segment)
-            table = _table(True, look_alikes=False, spaces=table.spaces)
-            folded = segment.translate(table)
+            folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
             self.emit(folded, start)
             return
@@ -437,6 +436,34 @@ class _Builder:
                 self.emit(folded, start + index)
 
 
+def _refold_foreign_words(segment: str, folded: str, spaces: bool) -> str:
+    """Words with a letter of another script folded again, their look-alikes kept as written.
+
+    Look-alikes count inside Latin words only: 'друзья' keeps its 'р' and 'у'.
+    """
+    plain = _table(True, look_alikes=False, spaces=spaces)
+    parts: list[str] = []
+    done = 0
+    for found in _FOREIGN.finditer(folded):
+        if found.start() < done:
+            continue
+        start, end = found.start(), found.end()
+        while start > done and _in_word(segment[start - 1]):
+            start -= 1
+        while end < len(segment) and _in_word(segment[end]):
+            end += 1
+        word = segment[start:end]
+        if _unmask_word(word) is word:  # truly foreign: no look-alike reading
+            parts += [folded[done:start], word.translate(plain)]
+            done = end
+    parts.append(folded[done:])
+    return "".join(parts)
+
+
+def _in_word(char: str) -> bool:
+    return char.isalnum() or "\u0300" <= char <= "\u036f" or char in SOFT_HYPHEN + ZERO_WIDTH
+
+
 def _word_boundary(segment: str, start: int, end: int) -> bool:
     """A zero-width character between 'c' and 'H' ("Ngọc\u200bHồi") stands for a space."""
     if start == 0 or end >= len(segment):
@@ -449,7 +476,7 @@ def _word_boundary(segment: str, start: int, end: int) -> bool:
 def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
     """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
     cuts: list[tuple[int, int]] = []
-    if "  " in folded or "\n" in folded:  # substring tests are faster than the regex
+    if any(pair in folded for pair in _SPACE_PAIRS):  # faster than the regex when none
         cuts = [(m.start() + 1, m.end()) for m in _WHITESPACE_RUN.finditer(folded)]
     if evasion and _SPACED_HINT.search(folded):
         joined = [
