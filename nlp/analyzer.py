@@ -75,6 +75,7 @@ class _Found:
     category: str
     weight: float
     span: Span
+    hit: int | None = None  # the spans of one query hit share a number: they count as one
 
 
 class Analyzer:
@@ -120,6 +121,7 @@ class Analyzer:
                 "surface": found.span.surface,
                 **place(found.span.start, found.span.end),
                 "weight": found.weight,
+                **({"hit": found.hit} if found.hit is not None else {}),
             }
             for found in self._match(folded, notes)
         ]
@@ -140,11 +142,11 @@ class Analyzer:
         ]
         found = _drop_nested(found)
         found += self._pattern_matches(folded, notes)
-        for hit in self.queries.find(folded):
+        for number, hit in enumerate(self.queries.find(folded)):
             rule = self.rules.queries[hit.index]
             for start, end in hit.spans:
                 span = Span(start, end, folded.original[start:end])
-                found.append(_Found(rule.name, rule.category, rule.weight, span))
+                found.append(_Found(rule.name, rule.category, rule.weight, span, number))
         found.sort(key=lambda f: (f.span.start, f.span.end, f.rule))
         return found
 
@@ -175,7 +177,7 @@ def explain(
     """The score, contribution by contribution, as the module docstring defines it."""
     notes = list(notes or [])
     strongest: dict[str, dict[str, Any]] = {}
-    for match in matches:
+    for match in _evidence(matches):
         contribution = _contribution(match, localities, scoring)
         current = strongest.get(match["category"])
         if current is None or abs(contribution["value"]) > abs(current["value"]):
@@ -209,6 +211,32 @@ def explain(
     }
 
 
+def _evidence(matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each keyword or pattern match, and each query hit as one piece of evidence.
+
+    A query hit is several spans that hold together ("giả danh" NEAR "công an" AND
+    "chuyển tiền"); it is in the title only when all of them are, and its place is the span
+    nearest to a mention of the locality, so one word of it in the title or near the place
+    does not lend the whole hit a multiplier it did not earn.
+    """
+    single = [m for m in matches if "hit" not in m]
+    grouped: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for match in matches:
+        if "hit" in match:
+            grouped.setdefault((match["rule"], match["hit"]), []).append(match)
+    for spans in grouped.values():
+        in_text = [m for m in spans if m["field"] == "text"]
+        single.append(
+            {
+                **spans[0],
+                "field": "text" if in_text else "title",
+                "surface": " … ".join(dict.fromkeys(m["surface"] for m in spans)),
+                "spans": in_text,
+            }
+        )
+    return single
+
+
 def _contribution(
     match: dict[str, Any], localities: list[dict[str, Any]], scoring: Scoring
 ) -> dict[str, Any]:
@@ -236,12 +264,13 @@ def _factor(name: str, value: float) -> dict[str, Any]:
 
 
 def _distant(match: dict[str, Any], localities: list[dict[str, Any]], passage: int) -> bool:
-    """A text match far from every mention of the place (none in the title)."""
+    """Text evidence far from every mention of the place (none in the title)."""
     if not localities or any(loc["field"] == "title" for loc in localities):
         return False
     return all(
-        loc["start"] - match["end"] > passage or match["start"] - loc["end"] > passage
+        loc["start"] - span["end"] > passage or span["start"] - loc["end"] > passage
         for loc in localities
+        for span in match.get("spans") or [match]
     )
 
 

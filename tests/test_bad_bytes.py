@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.items import EntryError, ItemData, upsert_items
 from storage.models import Item, RunSourceStat
 from storage.sources import SourceSpec, sync_sources
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_crawler
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Báo thử</title><link>{base}/</link><description>d</description>
@@ -41,7 +41,7 @@ def test_nul_and_control_characters_are_stripped_and_nothing_is_lost(
         config = load_config(ROOT / "config.yaml")
         source = Source(name="bao-thu", kind="feed", url=f"{server.base_url}/feed.rss")
         config = config.model_copy(
-            update={"sources": [source], "database_url": db.url, "crawler": config.crawler}
+            update={"sources": [source], "database_url": db.url, "crawler": local_crawler(config)}
         )
         result = collect(db, config.model_copy(update={"sources": [source]}))
     assert result.error is None

@@ -14,7 +14,7 @@ from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Analysis, Item
 from storage.models import Source as SourceRow
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_crawler
 
 OFFICIAL_TEXT = (
     "Ủy ban nhân dân xã Bờ Y thông báo lịch tiếp công dân tháng 9 tại trụ sở xã. "
@@ -36,7 +36,7 @@ def rss(base: str, link: str, title: str, text: str) -> str:
 
 def config_for(db_url: str, sources: list[Source]) -> Config:
     config = load_config(ROOT / "config.yaml")
-    crawler = config.crawler.model_copy(update={"download_timeout": 5, "retries": 0})
+    crawler = local_crawler(config).model_copy(update={"download_timeout": 5, "retries": 0})
     return config.model_copy(
         update={"sources": sources, "database_url": db_url, "crawler": crawler}
     )

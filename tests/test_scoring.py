@@ -100,3 +100,14 @@ def test_a_slow_pattern_is_cut_off_and_reported() -> None:
     )
     result = analyzer.analyze("http://" * 30_000 + " Plei Kần")  # unguarded: half a minute
     assert any("slow" in note for note in result.explanation["notes_vi"])
+
+
+def test_a_query_hit_is_one_piece_of_evidence() -> None:
+    """One word of a hit in the title does not lend the whole hit the title multiplier."""
+    analyzer = Analyzer(
+        RuleSet(LOCALITY, queries=(QueryRule("dam", "disaster", '"lũ" NEAR/25 "tin đồn"', 3.0),))
+    )
+    result = analyzer.analyze("Ở thị trấn Plei Kần có tin đồn vỡ đập.", title="Mùa lũ")
+    (found,) = result.explanation["contributions"]
+    assert found["field"] == "text" and found["factors"] == [] and found["value"] == 3.0
+    assert {m["field"] for m in result.matches if m["rule"] == "dam"} == {"title", "text"}
