@@ -15,8 +15,8 @@ def serve(ctx: object) -> None:
     """Serve the review pages (bound to 127.0.0.1 by default)."""
     from werkzeug.serving import run_simple
 
-    from alerts.web import create_app
     from monitor.wiring import web_options
+    from web.app import create_app
 
     app = create_app(ctx.db, web_options(ctx.config))
     run_simple(ctx.config.web.host, ctx.config.web.port, app, threaded=True)

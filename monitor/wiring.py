@@ -11,11 +11,11 @@ from typing import Any
 
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
-from alerts.web import WebOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
 from storage.sources import SourceSpec
+from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:

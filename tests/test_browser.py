@@ -15,11 +15,11 @@ import feedparser
 import pytest
 
 from alerts.accounts import add_user
-from alerts.web import WebOptions, create_app
 from storage.db import Database
 from tests.factories import flagged_item
 from tests.helpers import ROOT
 from tests.web_client import Client, serving
+from web.app import WebOptions, create_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
