@@ -17,6 +17,7 @@ from crawler.runner import CollectionError, crawl
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
 from monitor.logcontext import set_run
+from monitor.progress import Reporter, watch_sources
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
@@ -45,14 +46,20 @@ class CycleResult:
     digest: DigestOutcome
 
 
-def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> CollectResult:
+def collect(
+    db: Database, config: Config, sources: Sequence[str] = (), progress: Reporter | None = None
+) -> CollectResult:
+    """Fetch due sources; ``progress`` (a terminal's printer, or None) hears each source as
+    it answers."""
     with db.session() as session:
         sync_sources(session, source_specs(config))
-        run_id = start_run(session, "collect").id
+        run = start_run(session, "collect")
+        run_id, started = run.id, run.started_at
     set_run(run_id)
     error = None
     try:
-        crawl(db.url, run_id, scrapy_settings(config), sources)
+        with watch_sources(db, started, progress):
+            crawl(db.url, run_id, scrapy_settings(config), sources)
     except CollectionError as exc:
         error = str(exc)
         log.error("collection run %s failed: %s", run_id, exc)
@@ -103,9 +110,11 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
     return run_digest(db, digest_options(config, base_dir), force=force)
 
 
-def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
-    collected = collect(db, config)
-    report = analyze(db, config)
+def run_cycle(
+    db: Database, config: Config, base_dir: Path, progress: Reporter | None = None
+) -> CycleResult:
+    collected = collect(db, config, progress=progress)
+    report = analyze(db, config, progress=progress)
     group_stories(db)
     outcome = digest(db, config, base_dir)
     return CycleResult(collected, report, outcome)
