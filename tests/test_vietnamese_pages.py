@@ -189,7 +189,7 @@ def test_every_page_speaks_vietnamese(sqlite_db: Database) -> None:
         in (pages["alert with explanation"])
     )
     assert "Chưa có giải thích" in pages["alert"]  # an old analysis: said, not guessed
-    assert "Cảnh báo mỗi ngày theo dấu hiệu" in pages["overview charts"]
+    assert "Dấu hiệu trong cảnh báo mỗi ngày" in pages["overview charts"]
     for name in ("queue", "overview", "published alert", "clarifications"):
         assert re.search(r"\d\d/\d\d/\d{4}", pages[name]), name
         assert not re.search(

@@ -48,7 +48,8 @@ def _days(days: list[date]) -> list[str]:
 
 
 def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> str:
-    chart = pygal.StackedBar(**_config("Cảnh báo mỗi ngày theo dấu hiệu"))
+    title = "Dấu hiệu trong cảnh báo mỗi ngày (một cảnh báo có thể có nhiều dấu hiệu)"
+    chart = pygal.StackedBar(**_config(title), y_labels=_counts(series, stacked=True))
     chart.x_labels = _days(days)
     for category, counts in series.items():
         chart.add(CATEGORY_LABELS.get(category, category), counts)
@@ -56,7 +57,9 @@ def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> str:
 
 
 def items_by_source(days: list[date], series: dict[str, list[int]]) -> str:
-    chart = pygal.Line(**_config("Tin thu thập mỗi ngày theo nguồn"), dots_size=2)
+    chart = pygal.Line(
+        **_config("Tin thu thập mỗi ngày theo nguồn"), dots_size=2, y_labels=_counts(series)
+    )
     chart.x_labels = _days(days)
     for source, counts in series.items():
         chart.add(source, counts)
@@ -64,10 +67,23 @@ def items_by_source(days: list[date], series: dict[str, list[int]]) -> str:
 
 
 def verdicts(counts: dict[str, int]) -> str:
-    chart = pygal.HorizontalBar(**_config("Cảnh báo theo trạng thái xác minh"))
+    chart = pygal.HorizontalBar(
+        **_config("Cảnh báo theo trạng thái xác minh"),
+        y_labels=_counts({"": list(counts.values())}),
+    )
     for status, label in STATUS_LABELS.items():
         chart.add(label, counts.get(status, 0))
     return _data_uri(chart)
+
+
+def _counts(series: dict[str, list[int]], stacked: bool = False) -> list[int]:
+    """Whole-number axis labels (pygal would label counts 0.2, 0.4, ...), about 8 of them."""
+    if stacked:
+        top = max((sum(day) for day in zip(*series.values(), strict=True)), default=0)
+    else:
+        top = max((n for counts in series.values() for n in counts), default=0)
+    step = max(1, -(-top // 8))
+    return list(range(0, top + step, step)) if top else [0, 1]
 
 
 def _data_uri(chart: Any) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
@@ -13,6 +13,7 @@ from web.context import db, options
 
 bp = Blueprint("queue", __name__)
 ALL = "all"
+VIETNAM = timedelta(hours=7)
 
 
 @bp.get("/")
@@ -47,10 +48,13 @@ def _link(**changes: Any) -> str:
 
 
 def _date(value: str | None) -> datetime | None:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d") if value else None
-    except ValueError:
-        return None
+    """A day as analysts write it (dd/mm/yyyy), or ISO; its start in Việt Nam, in UTC."""
+    for layout in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime((value or "").strip(), layout) - VIETNAM
+        except ValueError:
+            continue
+    return None
 
 
 def _number(value: str | None) -> int:
