@@ -159,7 +159,11 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
             f"Alert #{alert.id}  status: {alert.status}  score: {format_score(alert.score)}"
             + (f"  assignee: {alert.assignee}" if alert.assignee else ""),
             f"Source: {item.source.name}  published: "
-            f"{local_time(item.published_at, DISPLAY_TZ)} (Asia/Ho_Chi_Minh)",
+            + (
+                f"{local_time(item.published_at, DISPLAY_TZ)} (Asia/Ho_Chi_Minh)"
+                if item.published_at
+                else "unknown"
+            ),
             f"URL: {item.url}",
             f"Categories: {', '.join(alert.categories)}",
             f"Localities: {', '.join(sorted({loc['unit'] for loc in localities}))}",
