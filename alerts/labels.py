@@ -10,6 +10,9 @@ CATEGORY_LABELS = {
     "disaster": "Tin đồn thiên tai",
     "health": "Tin đồn y tế, dịch bệnh",
     "doctored_media": "Hình ảnh, video bị cắt ghép",
+    "fake_notice": "Thông báo, văn bản giả",
+    "kidnapping": "Tin đồn bắt cóc",
+    "case": "Vụ việc cụ thể (nạn nhân, số tiền, xử phạt)",
 }
 
 STATUS_LABELS = {

@@ -18,7 +18,7 @@ from monitor.logcontext import set_run
 from monitor.wiring import ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
 from nlp.rule_changes import ChangeScope, change_scope
-from nlp.rules import ruleset_from_dict, ruleset_to_dict
+from nlp.rules import revision_of, ruleset_from_dict, ruleset_to_dict
 from storage.analyses import (
     PendingItem,
     mark_current,
@@ -137,7 +137,9 @@ def _analyze_one(
                 "matches": result.matches,
                 "score": result.score,
                 "flagged": result.flagged,
+                "explanation": result.explanation,
             },
+            trust=item.trust,
         )
 
 
@@ -147,7 +149,7 @@ def _scope(
     if version not in scopes:
         spec = ruleset_spec(session, version)
         old = ruleset_from_dict(spec) if spec else None
-        scopes[version] = change_scope(old, analyzer.rules)
+        scopes[version] = change_scope(old, analyzer.rules, revision_of(spec) if spec else None)
     return scopes[version]
 
 

@@ -46,6 +46,9 @@ Category = Literal[
     "disaster",
     "health",
     "doctored_media",
+    "fake_notice",
+    "kidnapping",
+    "case",
 ]
 
 
@@ -160,17 +163,40 @@ class RegexRule(Strict):
 
     @field_validator("pattern")
     @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
+    def _safe(cls, value: str) -> str:
+        from nlp.regex_guard import check_pattern
+
+        check_pattern(value)
+        return value
+
+
+class QueryRule(Strict):
+    """A rule in the rule language (see nlp/query.py and the README's "Writing rules")."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9_]+$")]
+    category: Category
+    query: Annotated[str, Field(min_length=1)]
+    weight: Annotated[float, Field(ge=-10, le=10)] = 2.0
+    description: str = ""
+
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from nlp.query import parse_query
+
+        parse_query(value)
         return value
 
 
 class Scoring(Strict):
     threshold: Annotated[float, Field(ge=0)] = 3.0
     title_multiplier: Annotated[float, Field(ge=1)] = 1.5
+    # evidence farther than passage_chars from every mention of the place counts
+    # distant_factor of its weight; supporting categories never make a claim alone
+    passage_chars: Annotated[int, Field(gt=0)] = 400
+    distant_factor: Annotated[float, Field(ge=0, le=1)] = 0.6
+    supporting: list[Category] = ["case", "urgency"]
+    regex_budget_seconds: Annotated[float, Field(gt=0, le=10)] = 0.25
     trust_factors: dict[TrustLevel, Annotated[float, Field(ge=0)]] = {
         "official": 0.5,
         "press": 1.0,
@@ -285,6 +311,9 @@ class Config(Strict):
     sources: list[Source] = []
     keywords: dict[Category, KeywordList] = {}
     regex_rules: list[RegexRule] = []
+    rule_packs: list[str] = ["vi-default"]
+    disabled_rules: list[str] = []
+    rules: list[QueryRule] = []
     scoring: Scoring = Scoring()
     analysts: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
     smtp: Smtp | None = None
@@ -304,6 +333,17 @@ class Config(Strict):
             if source.name in seen:
                 raise ValueError(f"duplicate source name {source.name!r}")
             seen.add(source.name)
+        return self
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> Config:
+        from monitor.rule_packs import effective_rules
+
+        effective_rules(self)  # raises on an unknown pack or an unknown disabled rule
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate rule names: {', '.join(duplicates)}")
         return self
 
 

@@ -13,8 +13,9 @@ from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
+from monitor.rule_packs import effective_rules
 from nlp.normalize import fold
-from nlp.rules import KeywordRule, LocalitySpec, PatternRule, RuleSet, Scoring
+from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
 from storage.sources import SourceSpec
 from web.app import WebOptions
 
@@ -38,10 +39,17 @@ def ruleset(config: Config) -> RuleSet:
         patterns=tuple(
             PatternRule(r.name, r.category, r.pattern, r.weight) for r in config.regex_rules
         ),
+        queries=tuple(
+            QueryRule(r.name, r.category, r.query, r.weight) for r in effective_rules(config)
+        ),
         scoring=Scoring(
             threshold=config.scoring.threshold,
             title_multiplier=config.scoring.title_multiplier,
             trust_factors=tuple(sorted(config.scoring.trust_factors.items())),
+            passage_chars=config.scoring.passage_chars,
+            distant_factor=config.scoring.distant_factor,
+            supporting=tuple(config.scoring.supporting),
+            regex_budget_seconds=config.scoring.regex_budget_seconds,
         ),
     )
 

@@ -4,18 +4,29 @@ Title and text are analyzed as one document (so a place named in the title finds
 context in the text), and every result says which field it is in, with offsets into that
 field as given.
 
-Score (documented in the README):
-    score = trust_factor(source) * sum over categories c of w(c)
-where w(c) is the weight of the strongest match of category c, times the title multiplier
-when that match is in the title. A category counts once however many of its words match, so
-synonyms and repetition do not pile up; negative weights (official-denial markers) lower the
-score, which never goes below 0. Flagged when the item mentions the locality and the score
-reaches the threshold.
+Score (documented in the README, explained to analysts contribution by contribution):
+
+    score = max(0, trust(source) * sum over counted categories c of value(c))
+    value(c) = the value of the strongest match of c, where for a match m
+    value(m) = weight(m) * title(m) * place(m)
+      title(m) = title_multiplier when m is in the title, else 1
+      place(m) = 1 when the item names no watched place, when m is in the title, when a place
+                 is named in the title, or when m lies within passage_chars of a mention of
+                 the place in the same field; distant_factor otherwise
+
+A category counts once however many of its rules match, so synonyms and repetition do not
+pile up. Supporting categories (a concrete case: a victim, an amount, a fine; urgency) count
+only when a non-supporting category with a positive value counts too: they strengthen a claim
+and never make one. Negative weights (official-denial markers) lower the score. An item is
+flagged when it mentions the locality and the score reaches the threshold.
+
+Rules are keyword lists (phrases), regular expressions on the folded text (run with a time
+budget, see nlp/regex_guard.py) and queries of the rule language (nlp/query.py).
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +34,17 @@ from nlp.gazetteer import build_gazetteer
 from nlp.locality import LocalityTagger
 from nlp.matcher import PhraseMatcher
 from nlp.normalize import FoldedText, fold_with_offsets
-from nlp.rules import KeywordRule, RuleSet
+from nlp.query import CompiledQueries
+from nlp.regex_guard import compile_guarded
+from nlp.rules import KeywordRule, RuleSet, Scoring
 
 SEPARATOR = "\n|\n"
+log = logging.getLogger("press_monitor.nlp")
+
+_FACTOR_LABELS = {
+    "title": "trong tiêu đề",
+    "distant": "xa nơi nhắc tới địa bàn",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +62,19 @@ class AnalysisResult:
     matches: list[dict[str, Any]] = field(default_factory=list)
     score: float = 0.0
     flagged: bool = False
+    explanation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def categories(self) -> list[str]:
         return sorted({m["category"] for m in self.matches if m["weight"] > 0})
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    rule: str
+    category: str
+    weight: float
+    span: Span
 
 
 class Analyzer:
@@ -63,7 +91,8 @@ class Analyzer:
         self.keywords: PhraseMatcher[KeywordRule] = PhraseMatcher(
             (rule.phrase, rule) for rule in rules.keywords
         )
-        self.patterns = [(rule, re.compile(rule.pattern)) for rule in rules.patterns]
+        self.patterns = [(rule, compile_guarded(rule.pattern)) for rule in rules.patterns]
+        self.queries = CompiledQueries([rule.query for rule in rules.queries])
 
     @staticmethod
     def document(text: str, title: str = "") -> FoldedText:
@@ -83,23 +112,25 @@ class Analyzer:
             {"unit": m.unit, "surface": m.surface, **place(m.start, m.end)}
             for m in self.tagger.tag(folded)
         ]
+        notes: list[str] = []
         matches = [
             {
-                "rule": rule,
-                "category": category,
-                "surface": span.surface,
-                **place(span.start, span.end),
-                "weight": weight,
+                "rule": found.rule,
+                "category": found.category,
+                "surface": found.span.surface,
+                **place(found.span.start, found.span.end),
+                "weight": found.weight,
             }
-            for rule, category, weight, span in self._match(folded)
+            for found in self._match(folded, notes)
         ]
-        score = self._score(matches, trust)
-        flagged = bool(localities) and score >= self.rules.scoring.threshold
-        return AnalysisResult(localities, matches, score, flagged)
+        explanation = explain(matches, localities, trust, self.rules.scoring, notes)
+        return AnalysisResult(
+            localities, matches, explanation["score"], explanation["flagged"], explanation
+        )
 
-    def _match(self, folded: FoldedText) -> list[tuple[str, str, float, Span]]:
+    def _match(self, folded: FoldedText, notes: list[str]) -> list[_Found]:
         found = [
-            (
+            _Found(
                 hit.payload.name,
                 hit.payload.category,
                 hit.payload.weight,
@@ -108,46 +139,121 @@ class Analyzer:
             for hit in self.keywords.find(folded)
         ]
         found = _drop_nested(found)
-        for rule, regex in self.patterns:
-            for m in regex.finditer(folded.folded):
-                if m.end() == m.start():
-                    continue
-                start, end = folded.span(m.start(), m.end())
-                found.append(
-                    (
-                        rule.name,
-                        rule.category,
-                        rule.weight,
-                        Span(start, end, folded.original[start:end]),
-                    )
-                )
-        found.sort(key=lambda f: (f[3].start, f[3].end))
+        found += self._pattern_matches(folded, notes)
+        for hit in self.queries.find(folded):
+            rule = self.rules.queries[hit.index]
+            for start, end in hit.spans:
+                span = Span(start, end, folded.original[start:end])
+                found.append(_Found(rule.name, rule.category, rule.weight, span))
+        found.sort(key=lambda f: (f.span.start, f.span.end, f.rule))
         return found
 
-    def _score(self, matches: list[dict[str, Any]], trust: str) -> float:
-        scoring = self.rules.scoring
-        strongest: dict[str, float] = {}
-        for match in matches:
-            weight = match["weight"] * (
-                scoring.title_multiplier if match["field"] == "title" else 1.0
+    def _pattern_matches(self, folded: FoldedText, notes: list[str]) -> list[_Found]:
+        budget = self.rules.scoring.regex_budget_seconds
+        found = []
+        for rule, pattern in self.patterns:
+            try:
+                for m in pattern.finditer(folded.folded, budget):
+                    if m.end() == m.start():
+                        continue
+                    start, end = folded.span(m.start(), m.end())
+                    span = Span(start, end, folded.original[start:end])
+                    found.append(_Found(rule.name, rule.category, rule.weight, span))
+            except TimeoutError:
+                log.warning("pattern rule %s ran out of its time budget; skipped", rule.name)
+                notes.append(f"Quy tắc {rule.name} chạy quá thời gian cho phép nên bị bỏ qua.")
+        return found
+
+
+def explain(
+    matches: list[dict[str, Any]],
+    localities: list[dict[str, Any]],
+    trust: str,
+    scoring: Scoring,
+    notes: list[str] | None = None,
+) -> dict[str, Any]:
+    """The score, contribution by contribution, as the module docstring defines it."""
+    notes = list(notes or [])
+    strongest: dict[str, dict[str, Any]] = {}
+    for match in matches:
+        contribution = _contribution(match, localities, scoring)
+        current = strongest.get(match["category"])
+        if current is None or abs(contribution["value"]) > abs(current["value"]):
+            strongest[match["category"]] = contribution
+    has_primary = any(
+        c["value"] > 0 and c["category"] not in scoring.supporting for c in strongest.values()
+    )
+    counted = []
+    for category, contribution in sorted(strongest.items()):
+        if category in scoring.supporting and not has_primary:
+            notes.append(
+                f"Dấu hiệu bổ trợ «{category}» không được tính vì không có dấu hiệu chính."
             )
-            category = match["category"]
-            if category not in strongest or abs(weight) > abs(strongest[category]):
-                strongest[category] = weight
-        total = sum(strongest.values()) * scoring.trust_factor(trust)
-        return round(max(total, 0.0), 3)
+            continue
+        counted.append(contribution)
+    total = round(sum(c["value"] for c in counted), 3)
+    factor = scoring.trust_factor(trust)
+    score = round(max(total * factor, 0.0), 3)
+    reached = score >= scoring.threshold
+    if reached and not localities:
+        notes.append("Đạt ngưỡng nhưng không nhắc tới địa bàn theo dõi nên không gắn cờ.")
+    return {
+        "contributions": counted,
+        "trust": trust,
+        "trust_factor": factor,
+        "total": total,
+        "score": score,
+        "threshold": scoring.threshold,
+        "flagged": bool(localities) and reached,
+        "notes_vi": notes,
+    }
 
 
-def _drop_nested(
-    found: list[tuple[str, str, float, Span]],
-) -> list[tuple[str, str, float, Span]]:
+def _contribution(
+    match: dict[str, Any], localities: list[dict[str, Any]], scoring: Scoring
+) -> dict[str, Any]:
+    factors = []
+    if match["field"] == "title":
+        factors.append(_factor("title", scoring.title_multiplier))
+    elif _distant(match, localities, scoring.passage_chars):
+        factors.append(_factor("distant", scoring.distant_factor))
+    value = match["weight"]
+    for factor in factors:
+        value *= factor["value"]
+    return {
+        "rule": match["rule"],
+        "category": match["category"],
+        "field": match["field"],
+        "surface": match["surface"],
+        "weight": match["weight"],
+        "factors": factors,
+        "value": round(value, 3),
+    }
+
+
+def _factor(name: str, value: float) -> dict[str, Any]:
+    return {"name": name, "label_vi": _FACTOR_LABELS[name], "value": value}
+
+
+def _distant(match: dict[str, Any], localities: list[dict[str, Any]], passage: int) -> bool:
+    """A text match far from every mention of the place (none in the title)."""
+    if not localities or any(loc["field"] == "title" for loc in localities):
+        return False
+    return all(
+        loc["start"] - match["end"] > passage or match["start"] - loc["end"] > passage
+        for loc in localities
+    )
+
+
+def _drop_nested(found: list[_Found]) -> list[_Found]:
     """'sai sự thật' inside 'thông tin sai sự thật' is one finding, the longer one."""
-    found.sort(key=lambda f: (f[3].start, -(f[3].end - f[3].start)))
-    kept: list[tuple[str, str, float, Span]] = []
+    found.sort(key=lambda f: (f.span.start, -(f.span.end - f.span.start)))
+    kept: list[_Found] = []
     for entry in found:
-        span = entry[3]
+        span = entry.span
         if any(
-            k[3].start <= span.start and span.end <= k[3].end and k[3] != span for k in kept[-8:]
+            k.span.start <= span.start and span.end <= k.span.end and k.span != span
+            for k in kept[-8:]
         ):
             continue
         kept.append(entry)

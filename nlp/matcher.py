@@ -2,8 +2,13 @@
 
 All phrases are matched in one pass with an Aho-Corasick automaton (pyahocorasick), so the
 cost grows with the text, not with the number of keywords. A phrase typed with diacritics
-matches text that has the same diacritics, or text typed without any ("lua dao"); it does
-not match a different accented word that folds the same way ("lúa đào").
+matches text that has the same diacritics, or text typed without them ("lua dao"): a letter
+the writer typed with a diacritic must be the phrase's own letter. Whether a bare letter may
+stand for an accented one depends on the document: in text typed with diacritics a bare
+"gia" is "gia", never "giả", and "an" in "công an" is not "ăn"; only in text typed (mostly)
+without diacritics does a bare letter stand for any. So no phrase matches a different word
+that folds the same way ("lúa đào" for "lừa đảo", "quà" for "qua"). A phrase ending in
+``*`` matches words that start with it ("chuyen*" finds "chuyển" and "chuyenkhoan").
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Generic, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import FoldedText, fold, has_diacritics
+from nlp.normalize import FoldedText, fold, fold_char, has_diacritics
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
@@ -25,11 +30,15 @@ _TAG = re.compile(r"<[^<>]*>")
 
 @dataclass(frozen=True, slots=True)
 class Hit(Generic[T]):
+    """A phrase found: offsets index the original text; folded_* index the folded form."""
+
     payload: T
     phrase: str
     surface: str
     start: int
     end: int
+    folded_start: int = -1
+    folded_end: int = -1
 
 
 class PhraseMatcher(Generic[T]):
@@ -37,11 +46,13 @@ class PhraseMatcher(Generic[T]):
 
     def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
         self._automaton = ahocorasick.Automaton()
-        entries: dict[str, list[tuple[str, T]]] = {}
+        entries: dict[str, list[tuple[str, bool, T]]] = {}
         for phrase, payload in phrases:
-            key = " ".join(fold(phrase).split())
+            prefix = phrase.endswith("*")
+            spelled = phrase.rstrip("*").strip() if prefix else phrase
+            key = " ".join(fold(spelled).split())
             if key:
-                entries.setdefault(key, []).append((phrase, payload))
+                entries.setdefault(key, []).append((spelled, prefix, payload))
         for key, values in entries.items():
             self._automaton.add_word(key, (len(key), values))
         self._empty = not entries
@@ -51,34 +62,77 @@ class PhraseMatcher(Generic[T]):
     def __len__(self) -> int:
         return len(self._automaton)
 
-    def find(self, text: FoldedText) -> Iterator[Hit[T]]:
+    def find(self, text: FoldedText, accented: bool | None = None) -> Iterator[Hit[T]]:
+        """Hits in the text; ``accented`` (computed when not given) says whether the
+        document is typed with diacritics, which decides what a bare letter may stand for."""
         if self._empty:
             return
+        if accented is None:
+            accented = typed_with_diacritics(text.original)
         folded = text.folded
         for end_index, (length, values) in self._automaton.iter(folded):
             start, end = end_index - length + 1, end_index + 1
-            if not _at_word_boundary(folded, start, end):
+            if start > 0 and folded[start - 1].isalnum():
                 continue
-            o_start, o_end = text.span(start, end)
-            surface = text.original[o_start:o_end]
-            for phrase, payload in values:
-                if _same_word(phrase, surface):
-                    yield Hit(payload, phrase, surface, o_start, o_end)
+            whole_word = end >= len(folded) or not folded[end].isalnum()
+            surface_span: tuple[int, int] | None = None
+            for phrase, prefix, payload in values:
+                if not (whole_word or prefix):
+                    continue
+                if surface_span is None:
+                    surface_span = text.span(start, end)
+                o_start, o_end = surface_span
+                surface = text.original[o_start:o_end]
+                if _same_word(phrase, surface, accented):
+                    yield Hit(payload, phrase, surface, o_start, o_end, start, end)
 
 
-def _at_word_boundary(folded: str, start: int, end: int) -> bool:
-    before = folded[start - 1] if start > 0 else " "
-    after = folded[end] if end < len(folded) else " "
-    return not before.isalnum() and not after.isalnum()
+_ACCENTED_LETTER = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+ACCENTED_SHARE = 0.04  # accented letters per letter; Vietnamese typed with marks has ~0.2
 
 
-def _same_word(phrase: str, surface: str) -> bool:
-    """True when the surface is the phrase itself, or the phrase typed without diacritics."""
-    if not has_diacritics(surface):
-        return True
+def typed_with_diacritics(text: str) -> bool:
+    """Whether the writer used diacritics: a few accented letters in a long text do not
+    count (a name, a quoted word), so this is a share of letters, not a yes/no per word."""
+    accented = len(_ACCENTED_LETTER.findall(text))
+    if not accented:
+        return False
+    return accented / (accented + len(_ASCII_LETTER.findall(text))) >= ACCENTED_SHARE
+
+
+def _same_word(phrase: str, surface: str, accented: bool) -> bool:
+    """True when the surface is the phrase as its writer would type it.
+
+    A phrase typed bare ("ck", "OTP") matches whatever folds like it. Otherwise letters are
+    aligned through their folded forms (one folded letter each, so markup, invisible
+    characters and look-alike letters do not shift the alignment): a letter typed with a
+    diacritic must be the phrase's own letter, and in a document typed with diacritics a
+    bare letter must be bare in the phrase too.
+    """
     if not has_diacritics(phrase):
         return True
-    return _canonical(surface) == _canonical(phrase)
+    if not accented and not has_diacritics(surface):
+        return True
+    wanted = [c for c in _canonical(phrase) if fold_char(c)]
+    typed = [c for c in _canonical(surface) if fold_char(c)]
+    if len(wanted) != len(typed):
+        return _canonical(surface) == _canonical(phrase)
+    for want, got in zip(wanted, typed, strict=True):
+        if got == want:
+            continue
+        if _decorated(got) or accented:
+            return False
+    return True
+
+
+def _decorated(char: str) -> bool:
+    """A Latin letter carrying a diacritic (or đ): the writer chose that letter on purpose."""
+    return fold_char(char) != char and char.isascii() is False and "LATIN" in _name(char)
+
+
+def _name(char: str) -> str:
+    return unicodedata.name(char, "")
 
 
 def _canonical(text: str) -> str:

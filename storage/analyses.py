@@ -28,10 +28,12 @@ class PendingItem:
     previous_has_locality: bool = False
     alert_id: int | None = None
     alert_status: str | None = None
+    previous_trust: str | None = None
 
     @property
     def content_changed(self) -> bool:
-        return self.previous_hash != self.content_hash
+        """Text or the source's trust changed: no rule-change shortcut applies."""
+        return self.previous_hash != self.content_hash or self.previous_trust != self.trust
 
 
 def pending_items(
@@ -58,6 +60,7 @@ def pending_items(
                 Analysis.localities,
                 Alert.id,
                 Alert.status,
+                Analysis.trust,
             )
             .join(Source, Source.id == Item.source_id)
             .outerjoin(Analysis, Analysis.item_id == Item.id)
@@ -68,6 +71,8 @@ def pending_items(
                     Analysis.id.is_(None),
                     Analysis.ruleset_version != ruleset_version,
                     Analysis.content_hash != Item.content_hash,
+                    Analysis.trust.is_(None),
+                    Analysis.trust != Source.trust,
                 )
             )
             .order_by(Item.id)
@@ -93,6 +98,7 @@ def _pending(row: Any) -> PendingItem:
         localities,
         alert_id,
         alert_status,
+        previous_trust,
     ) = row
     return PendingItem(
         item_id,
@@ -107,6 +113,7 @@ def _pending(row: Any) -> PendingItem:
         previous_has_locality=bool(localities),
         alert_id=alert_id,
         alert_status=alert_status,
+        previous_trust=previous_trust,
     )
 
 
@@ -134,6 +141,7 @@ def save_analysis(
     ruleset_version: str,
     content_hash: str,
     result: dict[str, Any],
+    trust: str,
 ) -> None:
     row = session.scalar(select(Analysis).where(Analysis.item_id == item_id))
     if row is None:
@@ -145,4 +153,6 @@ def save_analysis(
     row.matches = result["matches"]
     row.score = result["score"]
     row.flagged = result["flagged"]
+    row.explanation = result.get("explanation")
+    row.trust = trust
     row.analyzed_at = utcnow()

@@ -105,6 +105,10 @@ class Analysis(Base):
     matches: Mapped[list[Any]] = mapped_column(default=list)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     flagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # the score, contribution by contribution (nlp.analyzer.explain); None before 0009
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the source's trust when analyzed: a trust change makes the item due again
+    trust: Mapped[str | None] = mapped_column(String(20))
     analyzed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="analysis")

@@ -67,6 +67,7 @@ def flagged_item(
                 "flagged": True,
                 **({"explanation": explanation} if explanation is not None else {}),
             },
+            item.source.trust,
         )
     with db.session() as session:
         (alert_id,) = create_alerts(session)

@@ -103,7 +103,7 @@ def test_analysis_and_alert_are_idempotent(db: Database) -> None:
             "score": 4.0,
             "flagged": True,
         }
-        save_analysis(session, batch[0].id, "v1", batch[0].content_hash, result)
+        save_analysis(session, batch[0].id, "v1", batch[0].content_hash, result, batch[0].trust)
     with db.session() as session:
         assert list(pending_items(session, "v1")) == []
         assert len(list(pending_items(session, "v2"))) == 1

@@ -1,0 +1,363 @@
+"""The rule language: Boolean queries with phrases, proximity and prefixes.
+
+Media-monitoring analysts write queries, not word lists (Meltwater, Talkwalker and Brandwatch
+all use this shape), because a scam is told in many words but always as a combination: a
+pretended role NEAR a demand for money. This module is the specification of that language.
+
+Syntax, from the loosest operator to the tightest:
+
+    query := or
+    or    := and ("OR" and)*
+    and   := near ("AND" near)*
+    near  := unary ("NEAR/n" unary)*         n = 0..100 words
+    unary := "NOT" unary | atom
+    atom  := "quoted phrase" | word | word* | "phrase with prefix*" | "(" query ")"
+
+Operators are written in capitals (AND, OR, NOT, NEAR/5); two terms side by side without an
+operator are an error, so that an unquoted ``lừa đảo`` is not read as ``lừa AND đảo``. A
+query needs at least one term outside NOT.
+
+Meaning, on one document (title and text together):
+- a term matches the folded text (lowercase, no diacritics, đ->d, look-alike letters and
+  invisible characters removed) at word boundaries; a term with diacritics also matches text
+  typed without them or with some of them, but not text whose diacritics differ ("lừa đảo"
+  finds "lua dao" and "lừa dao", not "lúa đào"). ``word*`` matches words starting with
+  ``word``;
+- ``A NEAR/n B`` holds where an occurrence of A and one of B are at most n words apart, in
+  either order (n counts the words between them); its occurrence spans both;
+- ``A AND B`` holds when both hold anywhere in the document; ``A OR B`` when either does;
+  ``NOT A`` when A does not occur (it never contributes a span, and cannot be an operand
+  of NEAR);
+- a rule that holds reports every span that made it hold, for highlighting.
+
+A rule set's queries are compiled once: all their terms go into one Aho-Corasick automaton,
+so a document costs one pass for all terms, and a query is evaluated only when one of its
+positive terms occurred.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark.exceptions import VisitError
+
+from nlp.matcher import PhraseMatcher
+from nlp.normalize import FoldedText, fold
+
+MAX_NEAR = 100
+MAX_OCCURRENCES = 64  # per node and document: enough to highlight, bounded on hostile text
+
+_GRAMMAR = r"""
+?start: or_
+?or_: and_ (_OR and_)*
+?and_: near (_AND near)*
+?near: unary (NEAR unary)*
+?unary: _NOT unary -> not_
+      | atom
+?atom: PHRASE -> phrase
+     | PREFIX -> prefix
+     | WORD -> word
+     | "(" or_ ")"
+_OR.3: /OR(?![^\s()"])/
+_AND.3: /AND(?![^\s()"])/
+_NOT.3: /NOT(?![^\s()"])/
+NEAR.3: /NEAR\/\d+(?![^\s()"])/
+PHRASE.2: /"[^"]*"/
+PREFIX.1: /[^\s()"*]+\*(?![^\s()"])/
+WORD: /[^\s()"*]+/
+%ignore /\s+/
+"""
+
+_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+_WORD_RE = re.compile(r"\w+")
+
+
+class QueryError(ValueError):
+    """A query that cannot be compiled; ``column`` is 1-based, as editors count."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.column = column
+        super().__init__(f"column {column}: {message}" if column else message)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # as written, without quotes or the trailing *
+    prefix: bool = False
+
+    @property
+    def key(self) -> str:
+        """The term's identity: its own spelling (so "giả" and "giá" stay two terms)."""
+        return " ".join(unicodedata.normalize("NFC", self.text).lower().split())
+
+    def __str__(self) -> str:
+        return f'"{self.text}{"*" if self.prefix else ""}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    operands: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    left: Node
+    right: Node
+    distance: int
+
+
+Node = Union[Term, Not, And, Or, Near]  # noqa: UP007 (a runtime alias used in dataclasses)
+
+
+class _Build(Transformer):  # type: ignore[type-arg]
+    def phrase(self, items: list[Token]) -> Term:
+        inner = items[0][1:-1].strip()
+        prefix = inner.endswith("*")
+        text = inner.rstrip("*").strip()
+        if not fold(text).strip():
+            raise QueryError("empty phrase", items[0].column)
+        return Term(text, prefix)
+
+    def prefix(self, items: list[Token]) -> Term:
+        text = items[0][:-1]
+        if len(fold(text).strip()) < 2:
+            raise QueryError(
+                f"prefix {items[0]!s} is too short (2 letters at least)", items[0].column
+            )
+        return Term(text, True)
+
+    def word(self, items: list[Token]) -> Term:
+        text = str(items[0])
+        if not fold(text).strip() or not _WORD_RE.search(fold(text)):
+            raise QueryError(f"{text!r} has no letters or digits", items[0].column)
+        return Term(text)
+
+    def not_(self, items: list[Node]) -> Not:
+        return Not(items[0])
+
+    def and_(self, items: list[Node]) -> And:
+        return And(tuple(items))
+
+    def or_(self, items: list[Node]) -> Or:
+        return Or(tuple(items))
+
+    def near(self, items: list[Node | Token]) -> Node:
+        node = items[0]
+        for index in range(1, len(items), 2):
+            token = items[index]
+            distance = int(str(token).split("/", 1)[1])
+            if distance > MAX_NEAR:
+                raise QueryError(f"NEAR/{distance}: at most NEAR/{MAX_NEAR}", token.column)
+            right = items[index + 1]
+            for side in (node, right):
+                if isinstance(side, Not):
+                    raise QueryError("NOT cannot be an operand of NEAR", token.column)
+            node = Near(node, right, distance)  # type: ignore[arg-type]
+        return node  # type: ignore[return-value]
+
+
+def parse_query(query: str) -> Node:
+    """The query's syntax tree, or QueryError naming the column of the problem."""
+    if not query.strip():
+        raise QueryError("empty query")
+    try:
+        tree = _PARSER.parse(query)
+        node = _Build().transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, QueryError):
+            raise exc.orig_exc from None
+        raise
+    except UnexpectedCharacters as exc:
+        raise QueryError(f"unexpected character {query[exc.pos_in_stream]!r}", exc.column) from None
+    except UnexpectedEOF:
+        raise QueryError(
+            "the query ends too early (an operator or '(' without its operand)"
+        ) from None
+    except UnexpectedInput as exc:
+        raise QueryError(_explain_unexpected(exc), getattr(exc, "column", None)) from None
+    if isinstance(node, Term | Near | Or | And) and not positive_terms(node):
+        raise QueryError("the query needs at least one term outside NOT")
+    if isinstance(node, Not):
+        raise QueryError("the query needs at least one term outside NOT")
+    return node
+
+
+def _explain_unexpected(exc: UnexpectedInput) -> str:
+    token = getattr(exc, "token", None)
+    if token is None or token.type == "$END":
+        return "the query ends too early (an operator or '(' without its operand)"
+    if token.type in {"WORD", "PHRASE", "PREFIX"}:
+        return (
+            f"{token!s} follows another term without an operator: quote a phrase "
+            '("lừa đảo") or join terms with AND / OR / NEAR/n'
+        )
+    return f"unexpected {token!s}"
+
+
+def terms(node: Node) -> list[Term]:
+    """Every term of the query, NOT-ed ones included."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return terms(node.operand)
+    if isinstance(node, Near):
+        return terms(node.left) + terms(node.right)
+    return [t for child in node.operands for t in terms(child)]
+
+
+def positive_terms(node: Node) -> list[Term]:
+    """Terms outside NOT: a query can hold only where one of these occurs."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    if isinstance(node, Near):
+        return positive_terms(node.left) + positive_terms(node.right)
+    return [t for child in node.operands for t in positive_terms(child)]
+
+
+# --- evaluation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """Where a (sub)query holds: first and last word index, and the spans in the original."""
+
+    first: int
+    last: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    holds: bool
+    occurrences: tuple[Occurrence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class QueryHit:
+    """A query that holds in a document, with the original-text spans that made it hold."""
+
+    index: int
+    spans: tuple[tuple[int, int], ...]
+
+
+class CompiledQueries:
+    """Many queries compiled together: one automaton pass finds the terms of them all."""
+
+    def __init__(self, queries: Sequence[str]) -> None:
+        self.nodes = [parse_query(q) for q in queries]
+        keys: dict[tuple[str, bool], int] = {}
+        for node in self.nodes:
+            for term in terms(node):
+                keys.setdefault((term.key, term.prefix), len(keys))
+        self._term_ids = keys
+        self._matcher: PhraseMatcher[int] = PhraseMatcher(
+            (text + ("*" if prefix else ""), tid) for (text, prefix), tid in keys.items()
+        )
+        self._triggers = [
+            frozenset(keys[(t.key, t.prefix)] for t in positive_terms(node)) for node in self.nodes
+        ]
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def find(self, text: FoldedText) -> list[QueryHit]:
+        found: dict[int, list[tuple[int, int, int, int]]] = {}
+        for hit in self._matcher.find(text):
+            found.setdefault(hit.payload, []).append(
+                (hit.folded_start, hit.folded_end, hit.start, hit.end)
+            )
+        if not found:
+            return []
+        starts = [m.start() for m in _WORD_RE.finditer(text.folded)]
+        occurrences = {tid: _term_occurrences(spans, starts) for tid, spans in found.items()}
+        present = frozenset(occurrences)
+        hits = []
+        for index, node in enumerate(self.nodes):
+            if not (self._triggers[index] & present):
+                continue
+            result = _evaluate(node, occurrences, self._term_ids)
+            if result.holds and result.occurrences:
+                spans = sorted({s for occ in result.occurrences for s in occ.spans})
+                hits.append(QueryHit(index, tuple(spans)))
+        return hits
+
+
+def _term_occurrences(
+    spans: list[tuple[int, int, int, int]], starts: list[int]
+) -> tuple[Occurrence, ...]:
+    out = []
+    for f_start, f_end, o_start, o_end in sorted(set(spans))[:MAX_OCCURRENCES]:
+        first = max(bisect.bisect_right(starts, f_start) - 1, 0)
+        last = max(bisect.bisect_right(starts, f_end - 1) - 1, first)
+        out.append(Occurrence(first, last, ((o_start, o_end),)))
+    return tuple(out)
+
+
+def _evaluate(
+    node: Node,
+    occurrences: dict[int, tuple[Occurrence, ...]],
+    term_ids: dict[tuple[str, bool], int],
+) -> _Result:
+    if isinstance(node, Term):
+        found = occurrences.get(term_ids[(node.key, node.prefix)], ())
+        return _Result(bool(found), found)
+    if isinstance(node, Not):
+        return _Result(not _evaluate(node.operand, occurrences, term_ids).holds)
+    if isinstance(node, Or):
+        results = [_evaluate(child, occurrences, term_ids) for child in node.operands]
+        return _Result(
+            any(r.holds for r in results), _merge(o for r in results for o in r.occurrences)
+        )
+    if isinstance(node, And):
+        results = []
+        for child in node.operands:
+            result = _evaluate(child, occurrences, term_ids)
+            if not result.holds:
+                return _Result(False)
+            results.append(result)
+        return _Result(True, _merge(o for r in results for o in r.occurrences))
+    left = _evaluate(node.left, occurrences, term_ids)
+    if not left.occurrences:
+        return _Result(False)
+    right = _evaluate(node.right, occurrences, term_ids)
+    near = _near(left.occurrences, right.occurrences, node.distance)
+    return _Result(bool(near), near)
+
+
+def _near(
+    left: Iterable[Occurrence], right: Sequence[Occurrence], distance: int
+) -> tuple[Occurrence, ...]:
+    out = []
+    for a in left:
+        for b in right:
+            gap = b.first - a.last - 1 if a.last < b.first else a.first - b.last - 1
+            if gap <= distance:
+                out.append(
+                    Occurrence(min(a.first, b.first), max(a.last, b.last), a.spans + b.spans)
+                )
+                if len(out) >= MAX_OCCURRENCES:
+                    return tuple(out)
+    return tuple(out)
+
+
+def _merge(occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
+    out = sorted(set(occurrences), key=lambda o: (o.first, o.last))
+    return tuple(out[:MAX_OCCURRENCES])
