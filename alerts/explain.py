@@ -25,6 +25,7 @@ MISSING = "chưa có giải thích cho điểm này (phân tích trước khi c�
 class Contribution:
     rule: str
     category: str
+    surface: str  # the words as found ("" when the analysis did not record them)
     field: str
     weight: str
     factors: list[tuple[str, str]]  # (label, value)
@@ -53,6 +54,7 @@ def explain(raw: dict[str, Any] | None) -> Explanation | None:
             Contribution(
                 rule=str(c["rule"]),
                 category=CATEGORY_LABELS.get(c["category"], c["category"]),
+                surface=str(c.get("surface") or ""),
                 field=FIELD_LABELS.get(c["field"], c["field"]),
                 weight=_number(c["weight"]),
                 factors=[(f["label_vi"], _number(f["value"])) for f in c.get("factors", [])],
@@ -68,7 +70,7 @@ def explain(raw: dict[str, Any] | None) -> Explanation | None:
             score=format_score(float(raw["score"])),
             threshold=format_score(float(raw["threshold"])),
             flagged=bool(raw["flagged"]),
-            notes=[str(n) for n in raw.get("notes_vi", [])],
+            notes=[_labelled(str(n)) for n in raw.get("notes_vi", [])],
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -82,8 +84,9 @@ def explanation_lines(raw: dict[str, Any] | None) -> list[str]:
     lines = ["Cách tính điểm:"]
     for c in view.contributions:
         factors = "".join(f" × {label} {value}" for label, value in c.factors)
+        found = f"«{c.surface}» ({c.rule})" if c.surface else f"«{c.rule}»"
         lines.append(
-            f"  + {c.category} «{c.rule}» ở {c.field}: trọng số {c.weight}{factors} = {c.value}"
+            f"  + {c.category} {found} ở {c.field}: trọng số {c.weight}{factors} = {c.value}"
         )
     lines.append(
         f"  Cộng: {view.total} × hệ số tin cậy của nguồn ({view.trust}) {view.trust_factor}"
@@ -92,6 +95,13 @@ def explanation_lines(raw: dict[str, Any] | None) -> list[str]:
     )
     lines += [f"  Ghi chú: {note}" for note in view.notes]
     return lines
+
+
+def _labelled(note: str) -> str:
+    """Notes name categories by key («urgency»); analysts read their labels."""
+    for key, label in CATEGORY_LABELS.items():
+        note = note.replace(f"«{key}»", f"«{label}»")
+    return note
 
 
 def _number(value: object) -> str:

@@ -3,15 +3,26 @@ publication date."""
 
 from __future__ import annotations
 
+import email
+import re
 from datetime import datetime
+from email import policy
+from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
+from alerts.accounts import add_user
 from alerts.explain import explain, explanation_lines
 from alerts.render import DigestEntry, DigestStory, DigestView, render
 from alerts.scores import format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
-from storage.models import Item, Story
+from storage.models import Alert, Item, Story
 from tests.factories import flagged_item
+from tests.helpers import ROOT, run_cli
+from tests.web_client import Client, serving
+from web.app import WebOptions, create_app
 
 EXPLANATION = {
     "contributions": [
@@ -26,6 +37,7 @@ EXPLANATION = {
         {
             "rule": "scam:chuyển khoản",
             "category": "scam",
+            "surface": "chuyen khoan",
             "field": "text",
             "weight": 2.5,
             "factors": [],
@@ -38,7 +50,7 @@ EXPLANATION = {
     "score": 6.6,
     "threshold": 2.5,
     "flagged": True,
-    "notes_vi": ["Mỗi dấu hiệu chỉ tính một lần."],
+    "notes_vi": ["Dấu hiệu bổ trợ «urgency» không được tính vì không có dấu hiệu chính."],
 }
 
 
@@ -66,9 +78,9 @@ def test_digest_explains_the_score_in_both_parts() -> None:
     text, html = render(view)
     assert "Cách tính điểm:" in text
     assert "+ Tin đồn «rumour:tin đồn» ở tiêu đề: trọng số 2 × hệ số tiêu đề 1.5 = 3" in text
-    assert "+ Lừa đảo «scam:chuyển khoản» ở nội dung: trọng số 2.5 = 2.5" in text
+    assert "+ Lừa đảo «chuyen khoan» (scam:chuyển khoản) ở nội dung: trọng số 2.5 = 2.5" in text
     assert "Cộng: 5.5 × hệ số tin cậy của nguồn (mạng xã hội) 1.2 = 6.6; ngưỡng 2.5" in text
-    assert "Ghi chú: Mỗi dấu hiệu chỉ tính một lần." in text
+    assert "Ghi chú: Dấu hiệu bổ trợ «Giật gân, khẩn cấp» không được tính" in text
     assert "<mark>Tin đồn</mark> cắt điện" in html  # the title's match, highlighted
     assert "Từ khớp: chuyển khoản, tin đồn" in html  # the words list, as in the text part
     assert "trọng số 2 × hệ số tiêu đề 1.5" in html and "= <b>6.6</b>" in html
@@ -103,3 +115,46 @@ def test_story_first_seen_is_the_earliest_publication(db: Database) -> None:
         info = spread(session, [story_id])[story_id]
     assert info.first_seen == datetime(2025, 6, 1, 1, 0)
     assert first != second
+
+
+@pytest.mark.slow
+def test_real_analyses_are_explained_on_the_page_in_show_and_in_the_digest(
+    tmp_path: Path,
+) -> None:
+    from monitor.demo import run_demo
+
+    result = run_demo(ROOT / "config.yaml", tmp_path / "demo")
+    (eml,) = (tmp_path / "demo" / "outbox").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "hệ số tin cậy của nguồn" in part and "ngưỡng" in part
+        assert "chưa có giải thích" not in part
+    assert re.search(r"\+ \S.* ở (tiêu đề|nội dung): trọng số [\d.]+", text)
+
+    db = Database(result.config.database_url)
+    try:
+        with db.session() as session:
+            add_user(session, "lan", "mat-khau-du-dai")
+            alert_id = session.scalars(select(Alert.id).order_by(Alert.score.desc())).first()
+        with serving(create_app(db, WebOptions(secret_key="k"))) as base:
+            client = Client(base)
+            client.login("lan", "mat-khau-du-dai")
+            page = client.get(f"/alerts/{alert_id}").body
+    finally:
+        db.dispose()
+    explained = page[page.index('id="explanation"') :]
+    assert '<table class="explain">' in explained and "Cộng:" in explained
+    assert "Chưa có giải thích" not in page
+    shown = run_cli(
+        "--config",
+        str(ROOT / "config.yaml"),
+        "alerts",
+        "show",
+        str(alert_id),
+        cwd=tmp_path,
+        env={"PRESS_MONITOR_DATABASE_URL": result.config.database_url},
+    )
+    assert "Cách tính điểm:" in shown.stdout and "chưa có giải thích" not in shown.stdout
+    assert "hệ số tin cậy của nguồn" in shown.stdout
