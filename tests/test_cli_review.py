@@ -201,6 +201,8 @@ def test_progress_lines_on_a_terminal_only(tmp_path: Path) -> None:
         config = missing_source_config(tmp_path, f"http://127.0.0.1:{server.server_port}")
         quiet = run_cli("--config", str(config), "collect", cwd=tmp_path)
         assert "items stored so far" not in quiet.stdout + quiet.stderr
+        status = run_cli("--config", str(config), "status", cwd=tmp_path)
+        assert "last ok: never" in status.stdout and "không rõ" not in status.stdout
         main, child = pty.openpty()
         env = {**os.environ}
         env.pop("PRESS_MONITOR_DATABASE_URL", None)
