@@ -67,12 +67,14 @@ def items_by_source(days: list[date], series: dict[str, list[int]]) -> str:
 
 
 def verdicts(counts: dict[str, int]) -> str:
+    """One bar per status, named on the axis and with its count, so no legend to decode."""
     chart = pygal.HorizontalBar(
-        **_config("Cảnh báo theo trạng thái xác minh"),
+        **{**_config("Cảnh báo theo trạng thái xác minh"), "print_values": True},
+        show_legend=False,
         y_labels=_counts({"": list(counts.values())}),
     )
-    for status, label in STATUS_LABELS.items():
-        chart.add(label, counts.get(status, 0))
+    chart.x_labels = list(STATUS_LABELS.values())
+    chart.add("Cảnh báo", [counts.get(status, 0) for status in STATUS_LABELS])
     return _data_uri(chart)
 
 
