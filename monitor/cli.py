@@ -88,11 +88,14 @@ def config_group() -> None:
 @pass_ctx
 def config_check(ctx: Context) -> None:
     """Validate the config file; exit 2 with the path of each bad key."""
+    from monitor.rule_packs import effective_rules
+
     config = ctx.config
     click.echo(
         f"{ctx.config_path}: OK ({len(config.sources)} sources, "
         f"{sum(len(k.words) for k in config.keywords.values())} keywords, "
-        f"{len(config.regex_rules)} regex rules, {len(config.analysts)} analysts)"
+        f"{len(config.regex_rules)} regex rules, {len(effective_rules(config))} query rules, "
+        f"{len(config.analysts)} analysts)"
     )
 
 
@@ -169,6 +172,7 @@ def analyze_text(ctx: Context, trust: str) -> None:
             "matches": result.matches,
             "score": result.score,
             "flagged": result.flagged,
+            "explanation": result.explanation,
         }
         click.echo(json.dumps(out, ensure_ascii=False))
 
@@ -322,6 +326,7 @@ def purge(ctx: Context, dry_run: bool) -> None:
 
 from monitor.cli_alerts import alerts  # noqa: E402  (registers the alerts group)
 from monitor.cli_intake import intake, submit  # noqa: E402
+from monitor.cli_rules import eval_command, rules_group  # noqa: E402
 from monitor.cli_web import serve, users  # noqa: E402
 
 cli.add_command(alerts)
@@ -329,6 +334,8 @@ cli.add_command(serve)
 cli.add_command(users)
 cli.add_command(intake)
 cli.add_command(submit)
+cli.add_command(eval_command)
+cli.add_command(rules_group)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -312,8 +313,8 @@ class Config(Strict):
     keywords: dict[Category, KeywordList] = {}
     regex_rules: list[RegexRule] = []
     rule_packs: list[str] = ["vi-default"]
-    disabled_rules: list[str] = []
     rules: list[QueryRule] = []
+    disabled_rules: list[str] = []  # after rule_packs and rules: it is checked against both
     scoring: Scoring = Scoring()
     analysts: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
     smtp: Smtp | None = None
@@ -335,16 +336,36 @@ class Config(Strict):
             seen.add(source.name)
         return self
 
-    @model_validator(mode="after")
-    def _known_rules(self) -> Config:
-        from monitor.rule_packs import effective_rules
+    @field_validator("rule_packs")
+    @classmethod
+    def _packs_load(cls, value: list[str]) -> list[str]:
+        from monitor.rule_packs import load_pack
 
-        effective_rules(self)  # raises on an unknown pack or an unknown disabled rule
-        names = [rule.name for rule in self.rules]
+        for name in value:
+            load_pack(name)  # PackError (a ValueError) names the pack, the rule and the key
+        return value
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_names(cls, value: list[QueryRule]) -> list[QueryRule]:
+        names = [rule.name for rule in value]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate rule names: {', '.join(duplicates)}")
-        return self
+        return value
+
+    @field_validator("disabled_rules")
+    @classmethod
+    def _known_disabled_rules(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        from monitor.rule_packs import load_pack
+
+        known = {rule.name for rule in info.data.get("rules", [])}
+        for pack in info.data.get("rule_packs", []):
+            known |= {rule.name for rule in load_pack(pack)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown rules: {', '.join(unknown)}")
+        return value
 
 
 class ConfigError(Exception):

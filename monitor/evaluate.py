@@ -180,7 +180,9 @@ def evaluate(analyzer: Analyzer, cases: Iterable[Case]) -> EvalReport:
         for rule in {m["rule"] for m in result.matches}:
             report.rules[rule].hits += 1
             report.rules[rule].on_negatives += int(not truth)
-        if case.flag != result.flagged or (case.claim is not None and case.claim != predicted_claim):
+        if case.flag != result.flagged or (
+            case.claim is not None and case.claim != predicted_claim
+        ):
             report.misses.append(_miss(case, result.flagged, predicted_claim, result))
     return report
 

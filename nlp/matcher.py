@@ -26,6 +26,7 @@ from nlp.normalize import FoldedText, fold, fold_char, has_diacritics
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
+_WORD_TAIL = re.compile(r"\w*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +76,16 @@ class PhraseMatcher(Generic[T]):
             if start > 0 and folded[start - 1].isalnum():
                 continue
             whole_word = end >= len(folded) or not folded[end].isalnum()
-            surface_span: tuple[int, int] | None = None
             for phrase, prefix, payload in values:
                 if not (whole_word or prefix):
                     continue
-                if surface_span is None:
-                    surface_span = text.span(start, end)
-                o_start, o_end = surface_span
+                # a prefix hit spans its whole word, so the highlight shows what was written
+                stop = end if whole_word else _WORD_TAIL.match(folded, end).end()
+                o_start, o_end = text.span(start, stop)
                 surface = text.original[o_start:o_end]
-                if _same_word(phrase, surface, accented):
-                    yield Hit(payload, phrase, surface, o_start, o_end, start, end)
+                checked = surface if stop == end else text.original[slice(*text.span(start, end))]
+                if _same_word(phrase, checked, accented):
+                    yield Hit(payload, phrase, surface, o_start, o_end, start, stop)
 
 
 _ACCENTED_LETTER = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
@@ -108,11 +109,14 @@ def _same_word(phrase: str, surface: str, accented: bool) -> bool:
     aligned through their folded forms (one folded letter each, so markup, invisible
     characters and look-alike letters do not shift the alignment): a letter typed with a
     diacritic must be the phrase's own letter, and in a document typed with diacritics a
-    bare letter must be bare in the phrase too.
+    bare letter must be bare in the phrase too. One exception: a phrase of several words
+    typed wholly bare ("lua dao" in an accented post) is the writer dropping the marks for
+    a moment; bare words side by side that spell a phrase by accident are rare, single
+    bare syllables ("gia", "an", "qua") are not.
     """
     if not has_diacritics(phrase):
         return True
-    if not accented and not has_diacritics(surface):
+    if not has_diacritics(surface) and (not accented or len(phrase.split()) > 1):
         return True
     wanted = [c for c in _canonical(phrase) if fold_char(c)]
     typed = [c for c in _canonical(surface) if fold_char(c)]

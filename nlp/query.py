@@ -186,11 +186,12 @@ def parse_query(query: str) -> Node:
     except UnexpectedCharacters as exc:
         raise QueryError(f"unexpected character {query[exc.pos_in_stream]!r}", exc.column) from None
     except UnexpectedEOF:
-        raise QueryError(
-            "the query ends too early (an operator or '(' without its operand)"
-        ) from None
+        raise QueryError(_TOO_EARLY, len(query) + 1) from None
     except UnexpectedInput as exc:
-        raise QueryError(_explain_unexpected(exc), getattr(exc, "column", None)) from None
+        token = getattr(exc, "token", None)
+        if token is None or token.type == "$END":
+            raise QueryError(_TOO_EARLY, len(query.rstrip()) + 1) from None
+        raise QueryError(_explain_unexpected(token), exc.column) from None
     if isinstance(node, Term | Near | Or | And) and not positive_terms(node):
         raise QueryError("the query needs at least one term outside NOT")
     if isinstance(node, Not):
@@ -198,10 +199,10 @@ def parse_query(query: str) -> Node:
     return node
 
 
-def _explain_unexpected(exc: UnexpectedInput) -> str:
-    token = getattr(exc, "token", None)
-    if token is None or token.type == "$END":
-        return "the query ends too early (an operator or '(' without its operand)"
+_TOO_EARLY = "the query ends too early (an operator or '(' without its operand)"
+
+
+def _explain_unexpected(token: Token) -> str:
     if token.type in {"WORD", "PHRASE", "PREFIX"}:
         return (
             f"{token!s} follows another term without an operator: quote a phrase "

@@ -53,6 +53,19 @@ def test_bad_source_url_names_its_index(tmp_path: Path) -> None:
         ),
         (lambda d: d["locality"].update({"district": "Không Có"}), "locality"),
         (lambda d: d.update({"analysts": ["not-an-email"]}), "analysts[0]"),
+        (lambda d: d["regex_rules"][0].update({"pattern": "(a+)+$"}), "regex_rules[0].pattern"),
+        (
+            lambda d: d.update(
+                {"rules": [{"name": "x", "category": "scam", "query": '"a" NEAR/3 NOT b'}]}
+            ),
+            "rules[0].query",
+        ),
+        (
+            lambda d: d.update({"rules": [{"name": "x", "category": "rumor", "query": "a"}]}),
+            "rules[0].category",
+        ),
+        (lambda d: d.update({"disabled_rules": ["no_such_rule"]}), "disabled_rules"),
+        (lambda d: d.update({"rule_packs": ["no-such-pack"]}), "rule_packs"),
     ],
 )
 def test_bad_values_are_refused_with_their_path(tmp_path: Path, change, key: str) -> None:
@@ -119,3 +132,30 @@ def test_cli_config_check_reports_without_traceback(tmp_path: Path) -> None:
     good = run_cli("--config", str(ROOT / "config.yaml"), "config", "check", cwd=tmp_path)
     assert good.returncode == 0, good.stderr
     assert "OK" in good.stdout
+
+
+def test_a_bad_query_names_the_rule_and_the_column(tmp_path: Path) -> None:
+    rules = [
+        {"name": "fine", "category": "scam", "query": '"lừa đảo" NEAR/5 "chuyển khoản"'},
+        {"name": "broken", "category": "scam", "query": '"giả danh" công an'},
+    ]
+    path = write_config(tmp_path / "c.yaml", rules=rules)
+    ((key, reason),) = problems_of(path)
+    assert key == "rules[1].query"
+    assert "column 12" in reason and "without an operator" in reason
+    result = run_cli("--config", str(path), "config", "check", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "rules[1].query" in result.stderr and "column 12" in result.stderr
+
+
+def test_own_rules_replace_and_disable_pack_rules(tmp_path: Path) -> None:
+    from monitor.rule_packs import effective_rules, load_pack
+
+    pack = {rule.name for rule in load_pack("vi-default")}
+    assert {"pretend_official_money", "dam_break_rumour", "easy_job_deposit"} <= pack
+    own = {"name": "dam_break_rumour", "category": "disaster", "query": '"vỡ đập"', "weight": 1}
+    path = write_config(tmp_path / "c.yaml", rules=[own], disabled_rules=["easy_job_deposit"])
+    rules = {rule.name: rule for rule in effective_rules(load_config(path))}
+    assert "easy_job_deposit" not in rules
+    assert rules["dam_break_rumour"].query == '"vỡ đập"'
+    assert len(rules) == len(pack) - 1
