@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from alerts.explain import explanation_lines
 from alerts.render import local_time
 from alerts.scores import format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
-from storage.models import Alert, Item
+from storage.models import Alert, Item, User
 
 DISPLAY_TZ = "Asia/Ho_Chi_Minh"
 
@@ -104,6 +104,7 @@ def queue_page(
     first = (page - 1) * per_page
     rows, total = [], 0
     with db.session() as session:
+        names = display_names(session)
         for alert in session.scalars(query):
             analysis = alert.item.analysis
             units = sorted({loc["unit"] for loc in (analysis.localities if analysis else [])})
@@ -115,11 +116,16 @@ def queue_page(
                 continue
             total += 1
             if first < total <= first + per_page:
-                rows.append(_queue_row(alert, units))
+                rows.append(_queue_row(alert, units, names))
     return QueuePage(rows, total, page, per_page)
 
 
-def _queue_row(alert: Alert, units: list[str]) -> dict[str, Any]:
+def display_names(session: Session) -> dict[str, str]:
+    """Analysts' names as they wish to be shown, by user name (assignees are user names)."""
+    return {u: d or u for u, d in session.execute(select(User.username, User.display_name))}
+
+
+def _queue_row(alert: Alert, units: list[str], names: dict[str, str]) -> dict[str, Any]:
     return {
         "id": alert.id,
         "status": alert.status,
@@ -132,6 +138,7 @@ def _queue_row(alert: Alert, units: list[str]) -> dict[str, Any]:
         "published_at": alert.item.published_at,
         "first_seen": alert.item.fetched_at,
         "assignee": alert.assignee,
+        "assignee_name": names.get(alert.assignee or "", alert.assignee),
         "created_at": alert.created_at,
     }
 

@@ -103,10 +103,13 @@ def test_claim_release_assignee_and_allowed_transitions(
     claimed = client.post(f"/alerts/{alert_id}/claim", {"csrf_token": page.csrf()})
     assert claimed.status == 303
     page = client.follow(claimed)
-    assert "Bạn đã nhận xác minh." in page.body and "Người xác minh: <b>lan</b>" in page.body
+    assert (
+        "Bạn đã nhận xác minh." in page.body
+        and "Người xác minh: <b>Nguyễn Thị Lan</b> (lan)" in page.body
+    )
     assert 'id="release"' in page.body
     queue = client.get("/")
-    assert "<td>lan</td>" in queue.body  # the assignee column
+    assert '<td class="assignee">Nguyễn Thị Lan</td>' in queue.body  # the assignee column
     # from in_review only the verdicts are offered (not "new")
     assert re.findall(r'<option value="(\w+)"', page.body) == [
         "in_review",

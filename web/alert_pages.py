@@ -3,9 +3,11 @@ verdict form (only the transitions the workflow allows), claim and release, hist
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
 
 from alerts.explain import MISSING, explain
 from alerts.labels import transition_message
@@ -19,7 +21,7 @@ from alerts.queue import (
     set_published,
 )
 from alerts.stories import spread
-from alerts.views import segments
+from alerts.views import display_names, segments
 from storage.models import Alert
 from web.auth import login_required
 from web.context import db
@@ -76,7 +78,7 @@ def give_back(alert_id: int) -> Any:
     return _act(alert_id, lambda s: release(s, alert_id, g.user.username), done)
 
 
-def _act(alert_id: int, action: Any, done: str) -> Any:
+def _act(alert_id: int, action: Callable[[Session], object], done: str) -> Any:
     try:
         with db().session() as s:
             if s.get(Alert, alert_id) is None:
@@ -119,4 +121,5 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
             ),
             "text_parts": segments(item.text, [(a, b, k) for a, b, k, f in found if f == "text"]),
             "events": list(alert.events),
+            "names": display_names(s),
         }
