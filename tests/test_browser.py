@@ -97,16 +97,16 @@ EXPLANATION = {
         {
             "rule": "rumour:tin đồn",
             "category": "rumour",
-            "field": "title",
+            "field": "text",
             "surface": "tin đồn",
             "weight": 2.0,
-            "factors": [{"name": "title", "label_vi": "hệ số tiêu đề", "value": 1.5}],
-            "value": 3.0,
+            "factors": [],
+            "value": 2.0,
         }
     ],
     "trust": "social",
-    "trust_factor": 1.2,
-    "total": 3.0,
+    "trust_factor": 1.8,
+    "total": 2.0,
     "score": 3.6,
     "threshold": 2.5,
     "flagged": True,
@@ -159,8 +159,8 @@ def test_analyst_records_a_verdict_and_the_press_sees_it(
         navigate(browser, rows[0].click)
         wait_for_text(browser, "h2", "cửa khẩu Bờ Y")
         explanation = wait_for_text(browser, "#explanation", "Cộng:")
-        assert "hệ số tiêu đề 1.5" in explanation
-        assert "hệ số tin cậy của nguồn (mạng xã hội) 1.2 = 3.6" in explanation
+        assert "tin đồn rumour:tin đồn nội dung 2" in explanation
+        assert "hệ số tin cậy của nguồn (mạng xã hội) 1.8 = 3.6" in explanation
         assert "ngưỡng 2.5" in explanation
 
         navigate(browser, browser.find_element(By.ID, "claim").click)
