@@ -1,4 +1,14 @@
-"""Delivering a digest: an email message, sent by SMTP or written to the outbox folder."""
+"""Delivering a digest: an email message, sent by SMTP or written to the outbox folder.
+
+What an SMTP failure means for the message, by when it happened:
+
+    DeliveryError             nothing was handed over (server down, login or MAIL FROM
+                              refused, every recipient refused, a 4xx reply): retry later
+    +-- DeliveryUncertain     the content was sent and no reply came (timeout, connection
+    |                         lost): the server may have it, so it is never sent again
+    +-- DeliveryRejected      a 5xx reply to the content (552 too big, 554), or 552 to a
+                              declared size: final for this message, never retried
+"""
 
 from __future__ import annotations
 
@@ -28,7 +38,42 @@ class SmtpOptions:
 
 
 class DeliveryError(RuntimeError):
-    """Nothing or not everything was delivered; the digest stays open and is retried."""
+    """Nothing was delivered; the digest stays open and is retried."""
+
+
+class DeliveryUncertain(DeliveryError):
+    """The content was sent but its reply never came; resending could deliver it twice."""
+
+
+class DeliveryRejected(DeliveryError):
+    """The server refused this message for good (5xx); sending it again cannot succeed."""
+
+
+class _TrackingMixin:
+    """Notes the moment the message content starts going out, inside DATA."""
+
+    in_data = False
+    content_sent = False
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.in_data = True
+        try:
+            return super().data(msg)  # type: ignore[misc]
+        finally:
+            self.in_data = False
+
+    def send(self, s: bytes | str) -> None:
+        if self.in_data and s not in ("data\r\n", b"data\r\n"):
+            self.content_sent = True
+        super().send(s)  # type: ignore[misc]
+
+
+class _SMTP(_TrackingMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_TrackingMixin, smtplib.SMTP_SSL):
+    pass
 
 
 def build_message(
@@ -60,29 +105,54 @@ def write_outbox(message: EmailMessage, outbox: Path, name: str) -> Path:
 
 
 def send_smtp(message: EmailMessage, options: SmtpOptions, recipients: list[str]) -> dict[str, str]:
-    """Send; returns the recipients the server refused (others got it). Raises
-    DeliveryError when nobody got it (server down, login refused, all refused, timeout)."""
-
+    """Send; returns the recipients the server refused (others got it). Raises one of the
+    DeliveryError family (see the module docstring) when nobody got it for sure."""
+    where = f"SMTP {options.host}:{options.port}"
+    client: _SMTP | _SMTPSSL | None = None
     try:
         if options.tls == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
+            client = _SMTPSSL(
                 options.host,
                 options.port,
                 timeout=options.timeout,
                 context=options.tls_context(),
             )
         else:
-            client = smtplib.SMTP(options.host, options.port, timeout=options.timeout)
-        with client:
-            if options.tls == "starttls":
-                client.starttls(context=options.tls_context())
-
-            if options.user:
-                client.login(options.user, options.password or "")
-            refused = client.send_message(message, options.sender, recipients)
+            client = _SMTP(options.host, options.port, timeout=options.timeout)
+        if options.tls == "starttls":
+            client.starttls(context=options.tls_context())
+        if options.user:
+            client.login(options.user, options.password or "")
+        refused = client.send_message(message, options.sender, recipients)
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"SMTP {options.host}:{options.port}: {exc}") from exc
+        _close(client)
+        raise _classify(exc, where, client is not None and client.content_sent) from exc
+    _close(client, polite=True)  # accepted: a failure to say goodbye changes nothing
     return {rcpt: f"{code} {_text(reply)}" for rcpt, (code, reply) in refused.items()}
+
+
+def _classify(exc: Exception, where: str, content_sent: bool) -> DeliveryError:
+    code = getattr(exc, "smtp_code", None)
+    reason = f"{where}: {exc}" if not isinstance(exc, TimeoutError) else f"{where}: timed out"
+    if isinstance(exc, smtplib.SMTPDataError) and content_sent and code and code >= 500:
+        return DeliveryRejected(reason)
+    if isinstance(exc, smtplib.SMTPSenderRefused) and code == 552:  # declared size too big
+        return DeliveryRejected(reason)
+    if content_sent and not isinstance(exc, smtplib.SMTPResponseException):
+        return DeliveryUncertain(f"{reason} (after the message was sent)")
+    return DeliveryError(reason)
+
+
+def _close(client: smtplib.SMTP | None, polite: bool = False) -> None:
+    if client is None:
+        return
+    try:
+        if polite:
+            client.quit()
+    except (OSError, smtplib.SMTPException):
+        pass
+    finally:
+        client.close()
 
 
 def _text(reply: bytes | str) -> str:

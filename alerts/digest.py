@@ -2,8 +2,15 @@
 
 States of a digest row: pending (created, not delivered yet) -> sending (handed to SMTP)
 -> sent; or empty (nothing to say, no all-clear asked); failed (delivery error, retried on
-the next run). The Message-ID is stored before sending, so a retry is recognisably the same
-message.
+the next run); uncertain (the server may have it: interrupted or no reply after the
+content; never resent); rejected (the server refused this message for good, e.g. 552 too
+big; closed, never resent). Uncertain and rejected digests are named in the next digest,
+with how many alerts they carried, and `status` reports them until a later digest is sent.
+The Message-ID is stored before sending, so a retry is recognisably the same message.
+
+A digest shows at most ``max_alerts`` alerts, the strongest, and says how many more wait in
+the queue (with its link when the review pages are served), so a flood cannot make a
+message the mail server refuses.
 """
 
 from __future__ import annotations
@@ -12,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.delivery import (
     DeliveryError,
+    DeliveryRejected,
+    DeliveryUncertain,
     SmtpOptions,
     build_message,
     new_message_id,
@@ -37,10 +46,12 @@ from alerts.stories import spread
 from alerts.views import alerts_with_items
 from storage.db import Database
 from storage.models import Alert, Digest, utcnow
-from storage.status import failing_sources
+from storage.status import failing_sources, held_back_alerts
 
 FAILING_SOURCE_RUNS = 3
 FAILING_FOR = timedelta(days=1)
+TITLE_CHARS = 300  # a title or matched word longer than this is cut in the message
+MATCHED_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,8 @@ class DigestOptions:
     sender: str = "press-monitor@localhost"
     smtp: SmtpOptions | None = None
     review_base_url: str | None = None
+    max_alerts: int | None = 50  # alerts shown in one message; the rest are counted
+    alerts_per_source_per_run: int | None = None  # only to explain held-back alerts
 
 
 @dataclass(frozen=True)
@@ -89,7 +102,7 @@ def run_digest(
     message = build_message(
         subject(view), text, html, options.sender, options.recipients, message_id
     )
-    count = len(view.entries)
+    count = len(view.entries) + view.more
     if options.smtp is None:
         name = f"digest-{digest_id:06d}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
         try:
@@ -102,6 +115,10 @@ def run_digest(
     _mark(db, digest_id, "sending")
     try:
         refused = send_smtp(message, options.smtp, options.recipients)
+    except DeliveryUncertain as exc:
+        return _finish(db, digest_id, "uncertain", count, error=str(exc))
+    except DeliveryRejected as exc:
+        return _finish(db, digest_id, "rejected", count, error=str(exc))
     except DeliveryError as exc:
         return _finish(db, digest_id, "failed", count, error=str(exc))
     location = f"smtp://{options.smtp.host}:{options.smtp.port}"
@@ -120,18 +137,42 @@ def settle_interrupted(session: Session) -> None:
         digest.error = "interrupted during SMTP delivery; not resent to avoid a duplicate"
 
 
-def _notices(session: Session, digest: Digest) -> list[str]:
-    notices = [
-        f"Bản tin số {d.id} (Message-ID {d.message_id}) bị gián đoạn khi đang gửi và có thể "
-        "chưa đến hộp thư; hệ thống không gửi lại để tránh trùng lặp. Vui lòng kiểm tra."
-        for d in session.scalars(
-            select(Digest).where(
-                Digest.state == "uncertain",
-                Digest.id < digest.id,
-                Digest.created_at >= digest.period_start,
-            )
+def _notices(session: Session, digest: Digest, options: DigestOptions) -> list[str]:
+    notices = []
+    # each problem digest is named once: in the first digest sent after it
+    last_sent = (
+        select(func.max(Digest.id))
+        .where(Digest.state == "sent", Digest.id < digest.id)
+        .scalar_subquery()
+    )
+    for d in session.scalars(
+        select(Digest)
+        .where(
+            Digest.state.in_(("uncertain", "rejected")),
+            Digest.id < digest.id,
+            Digest.id > func.coalesce(last_sent, 0),
         )
-    ]
+        .order_by(Digest.id)
+    ):
+        if d.state == "uncertain":
+            notices.append(
+                f"Bản tin số {d.id} (Message-ID {d.message_id}) bị gián đoạn khi đang gửi và "
+                "có thể chưa đến hộp thư; hệ thống không gửi lại để tránh trùng lặp. "
+                "Vui lòng kiểm tra."
+            )
+        else:
+            notices.append(
+                f"Bản tin số {d.id} bị máy chủ thư từ chối ({d.error}); {d.alert_count} cảnh "
+                "báo trong bản tin đó chưa được gửi qua thư và sẽ không được gửi lại. "
+                "Vui lòng xem trong hàng đợi cảnh báo."
+            )
+    limit = options.alerts_per_source_per_run
+    cap = f"giới hạn {limit} cảnh báo" if limit else "giới hạn số cảnh báo"
+    for name, waiting in held_back_alerts(session).items():
+        notices.append(
+            f"Nguồn {name}: {waiting} tin bị gắn cờ đang chờ vì vượt {cap} mỗi lượt; "
+            "các lượt sau sẽ tạo tiếp, mạnh nhất trước."
+        )
     for source in failing_sources(session, FAILING_SOURCE_RUNS, utcnow() - FAILING_FOR):
         notices.append(
             f"Nguồn {source.name} không thu thập được {source.consecutive_failures} lần "
@@ -141,11 +182,14 @@ def _notices(session: Session, digest: Digest) -> list[str]:
 
 
 def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestView:
-    alerts = session.scalars(
+    query = (
         alerts_with_items()
         .where(Alert.digest_id == digest.id)
         .order_by(Alert.score.desc(), Alert.id)
-    ).all()
+    )
+    if options.max_alerts is not None:
+        query = query.limit(options.max_alerts)
+    alerts = session.scalars(query).all()
 
     spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
     groups: dict[int | str, list[DigestEntry]] = {}
@@ -163,7 +207,9 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
         stories=sorted(stories, key=lambda s: -s.score),
         timezone=options.timezone,
         subject_prefix=options.subject_prefix,
-        notices=_notices(session, digest),
+        notices=_notices(session, digest, options),
+        more=max(0, digest.alert_count - len(alerts)),
+        queue_url=f"{options.review_base_url.rstrip('/')}/" if options.review_base_url else None,
     )
 
 
@@ -176,7 +222,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
     title_spans = [(m["start"], m["end"]) for m in matches if m.get("field") == "title"]
     return DigestEntry(
         alert_id=alert.id,
-        title=item.title,
+        title=item.title[:TITLE_CHARS],
         source=item.source.name,
         url=item.url,
         published_at=item.published_at or item.fetched_at,
@@ -184,7 +230,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         categories=list(alert.categories),
         localities=sorted({loc["unit"] for loc in localities}),
         snippet=snippet(item.text, text_spans),
-        matched_words=sorted({m["surface"] for m in matches}),
+        matched_words=sorted({m["surface"][:TITLE_CHARS] for m in matches})[:MATCHED_WORDS],
         review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
         title_parts=marked(item.title, title_spans),
         explanation=getattr(analysis, "explanation", None),

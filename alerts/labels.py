@@ -43,7 +43,15 @@ NOTE_LABELS = {
 
 
 def note_label(note: str | None) -> str:
-    return NOTE_LABELS.get(note or "", note or "")
+    note = note or ""
+    left = "unpublished: the verdict left "
+    if note.startswith(left):  # written when a status change takes a publication down
+        status = note[len(left) :]
+        return (
+            "đã gỡ khỏi trang thông tin đính chính vì kết luận không còn là "
+            f"«{STATUS_LABELS.get(status, status)}»"
+        )
+    return NOTE_LABELS.get(note, note)
 
 
 def transition_message(code: str, params: dict[str, object]) -> str:

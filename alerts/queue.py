@@ -3,6 +3,12 @@
 Every status change is one atomic conditional UPDATE (``... WHERE status = :expected``), so
 two analysts acting on the same alert at once cannot both succeed; the loser is told the
 alert moved on. Every change is written to the audit trail in the same transaction.
+
+Publication follows the verdict: a published clarification is a frozen copy of the claim
+(title, text, URL as they stood at publication) beside the office's clarification. Any status
+change out of a false or misleading verdict withdraws it in the same conditional UPDATE, with
+its own audit entry, for the CLI and the web alike; publishing again takes a new verdict and
+a new publication, which freezes the claim anew.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, AlertEvent, Analysis, utcnow
+from storage.models import Alert, AlertEvent, Analysis, Item, utcnow
 
 STATUSES = ("new", "in_review", "verified_true", "verified_false", "misleading", "dismissed")
 VERDICTS = ("verified_true", "verified_false", "misleading", "dismissed")
@@ -24,12 +30,18 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 CLARIFIABLE = ("verified_false", "misleading")
 # Notes the system writes into the audit trail (shown translated on the review pages).
-FLAGGED, PUBLISHED, UNPUBLISHED, RELEASED = (
+FLAGGED, PUBLISHED_NOTE, UNPUBLISHED_NOTE, RELEASED = (
     "flagged by analysis",
     "clarification published",
     "unpublished",
     "released",
 )
+UNPUBLISHED = {
+    "published_at": None,
+    "published_title": None,
+    "published_text": None,
+    "published_url": None,
+}
 CHANGED_MEANWHILE = "alert {alert_id} was changed by someone else meanwhile; reload and retry"
 
 
@@ -55,16 +67,27 @@ class Verdict:
     link: str | None = None
 
 
-def create_alerts(session: Session) -> list[int]:
-    """An alert for every flagged analysis without one; safe to run any number of times."""
+def create_alerts(session: Session, per_source_limit: int | None = None) -> list[int]:
+    """An alert for every flagged analysis without one; safe to run any number of times.
+
+    With ``per_source_limit``, one call creates at most that many alerts per source, the
+    strongest first: a source that floods (10,000 entries of one scam) cannot bury the
+    queue and the digest. The rest stay flagged without an alert, counted by
+    ``storage.status.held_back_alerts``, and the next calls take them, strongest first.
+    """
     rows = session.execute(
-        select(Analysis.item_id, Analysis.score, Analysis.matches)
+        select(Analysis.item_id, Analysis.score, Analysis.matches, Item.source_id)
+        .join(Item, Item.id == Analysis.item_id)
         .outerjoin(Alert, Alert.item_id == Analysis.item_id)
         .where(Analysis.flagged.is_(True), Alert.id.is_(None))
-        .order_by(Analysis.item_id)
+        .order_by(Analysis.score.desc(), Analysis.item_id)
     ).all()
     created = []
-    for item_id, score, matches in rows:
+    per_source: dict[int, int] = {}
+    for item_id, score, matches, source_id in rows:
+        if per_source_limit is not None and per_source.get(source_id, 0) >= per_source_limit:
+            continue
+        per_source[source_id] = per_source.get(source_id, 0) + 1
         categories = sorted({m["category"] for m in matches if m.get("weight", 0) > 0})
         alert = Alert(item_id=item_id, status="new", score=score, categories=categories)
         try:
@@ -125,10 +148,17 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
         values["clarification"] = verdict.clarification
     if verdict.link is not None:
         values["clarification_link"] = verdict.link
+    was_published = alert.published_at is not None
+    expected = [Alert.id == alert_id, Alert.status == current]
+    if current in CLARIFIABLE and verdict.status not in CLARIFIABLE:
+        values.update(UNPUBLISHED)
+        # a publication made meanwhile would be withdrawn without its audit entry
+        published = Alert.published_at.is_not(None)
+        expected.append(published if was_published else ~published)
     try:
         result = session.execute(
             update(Alert)
-            .where(Alert.id == alert_id, Alert.status == current)
+            .where(*expected)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -149,6 +179,16 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
             note=verdict.note,
         )
     )
+    if was_published and "published_at" in values:
+        session.add(
+            AlertEvent(
+                alert_id=alert_id,
+                actor=verdict.actor,
+                from_status=verdict.status,
+                to_status=verdict.status,
+                note=f"{UNPUBLISHED_NOTE}: the verdict left {current}",
+            )
+        )
     session.flush()
     session.refresh(alert)
     return alert
@@ -232,15 +272,40 @@ def set_published(session: Session, alert_id: int, publish: bool, actor: str) ->
         )
     if publish == (alert.published_at is not None):
         return alert
-    alert.published_at = utcnow() if publish else None
+    if publish:
+        item = session.get_one(Item, alert.item_id)
+        values: dict[str, object] = {
+            "published_at": utcnow(),
+            "published_title": item.title,
+            "published_text": item.text,
+            "published_url": item.url,
+        }
+        # conditional, like a status change: a verdict changed meanwhile is not published
+        condition = (Alert.status == alert.status) & Alert.published_at.is_(None)
+    else:
+        values, condition = dict(UNPUBLISHED), Alert.published_at.is_not(None)
+    try:
+        result = session.execute(
+            update(Alert)
+            .where(Alert.id == alert_id, condition)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        raise _changed_meanwhile(alert_id) from exc
+    if result.rowcount != 1:
+        raise _changed_meanwhile(alert_id)
     session.add(
         AlertEvent(
             alert_id=alert_id,
             actor=actor,
             from_status=alert.status,
             to_status=alert.status,
-            note=PUBLISHED if publish else UNPUBLISHED,
+            note=PUBLISHED_NOTE if publish else UNPUBLISHED_NOTE,
         )
     )
     session.flush()
+    session.refresh(alert)
     return alert

@@ -61,6 +61,8 @@ class DigestView:
     timezone: str = "Asia/Ho_Chi_Minh"
     subject_prefix: str = "[press-monitor]"
     notices: list[str] = field(default_factory=list)
+    more: int = 0  # alerts of the period beyond the digest's cap, not shown
+    queue_url: str | None = None  # the review queue, when the pages are served
 
     @property
     def entries(self) -> list[DigestEntry]:
@@ -106,7 +108,7 @@ def local_date(value: datetime | None, timezone: str) -> str:
 
 def subject(view: DigestView) -> str:
     end = local_time(view.period_end, view.timezone)
-    count = len(view.entries)
+    count = len(view.entries) + view.more
     if count == 0:
         return f"{view.subject_prefix} Bản tin đến {end}: không có cảnh báo mới"
     return f"{view.subject_prefix} Bản tin đến {end}: {count} cảnh báo mới"

@@ -231,9 +231,10 @@ def segments(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, st
 
 def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     """What the office published: the claim as reported, the verdict and the clarification.
-    No analyst names."""
+    No analyst names. The claim is the copy frozen at publication, never the item's current
+    title or text: a source editing its entry afterwards changes nothing the office shows."""
     query = (
-        alerts_with_items()
+        select(Alert)
         .where(Alert.published_at.is_not(None))
         .order_by(Alert.published_at.desc())
         .limit(limit)
@@ -242,9 +243,9 @@ def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, A
         return [
             {
                 "id": a.id,
-                "claim": a.item.title,
-                "source": a.item.source.name,
-                "url": a.item.url,
+                "claim": a.published_title or "",
+                "text": a.published_text or "",
+                "url": a.published_url,
                 "status": a.status,
                 "clarification": a.clarification,
                 "link": a.clarification_link,

@@ -1,12 +1,23 @@
-"""Analysis benchmark: press-monitor's analysis against the naive approach.
+"""Analysis benchmark: press-monitor's analysis against the floor and a competent baseline.
 
-1. Articles per second over 2,000 realistic articles of 300-800 words, for press-monitor
-   and for the naive baseline (underthesea NER over the whole text, then one regular
-   expression search per keyword). The baseline takes seconds per article, so it is
-   measured on the first --baseline-articles articles; its rate does not depend on how many.
+1. Articles per second over 2,000 realistic articles of 300-800 words, measured side by side:
+   - press-monitor's Analyzer (folding with offsets, locality tagging with context rules and
+     NER where a name is ambiguous, keywords, regex rules, scoring);
+   - the floor: one ``str.translate`` fold and one Aho-Corasick scan of the same keywords
+     and place names per article, nothing else;
+   - a competent baseline: one compiled alternation regex of all keywords over the folded
+     text, the same regex rules, the same scoring, and underthesea NER only on sentences
+     that hold a candidate place name (on the first --baseline-articles articles). It also
+     gives the agreement of flagged items with press-monitor.
 2. Matching cost with 100 and with 100,000 keywords over the same articles.
 3. Peak memory while the analysis stage processes 100,000 stored items (in a child
    process, so its peak is its own).
+4. The whole process: ``python -m monitor analyze-text`` over 3,000 real articles (VFND,
+   cycled, when ../shared/corpora is present; else generated) against bench/floor_scan.py
+   (JSON read + translate fold + automaton scan + JSON write), both as subprocesses.
+
+Old figures for comparison (before the translate folding): 191 articles/s in process,
+"582x" against NER over every whole article; analyze-text 8.5x the whole-process floor.
 
     .venv/bin/python bench/bench_analyze.py [--articles 2000] [--stored 100000]
 """
@@ -14,44 +25,143 @@
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import os
 import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import articles, synthetic_keywords
+import ahocorasick
+
+from bench.corpus import articles, synthetic_keywords, vfnd_records
+from bench.floor_scan import fold_table
 from monitor.config import load_config
 from monitor.wiring import ruleset
-from nlp.analyzer import Analyzer
+from nlp.analyzer import SEPARATOR, Analyzer
+from nlp.gazetteer import Gazetteer, build_gazetteer
 from nlp.ner import _tags
-from nlp.rules import KeywordRule
+from nlp.rules import KeywordRule, RuleSet
 
 ROOT = Path(__file__).resolve().parents[1]
+Docs = list[tuple[str, str]]
+_SENTENCE = re.compile(r"(?<=[.!?…\n])\s*")
 
 
-def naive(docs: list[tuple[str, str]], keywords: list[str]) -> float:
-    from underthesea import ner
-
-    patterns = [re.compile(r"\b" + re.escape(k) + r"\b", re.IGNORECASE) for k in keywords]
-    started = time.perf_counter()
-    for title, text in docs:
-        ner(text)
-        for pattern in patterns:
-            pattern.search(title + "\n" + text)
-    return time.perf_counter() - started
+def gazetteer_of(rules: RuleSet) -> Gazetteer:
+    spec = rules.locality
+    return build_gazetteer(spec.province, spec.district, list(spec.aliases))
 
 
-def timed(analyzer: Analyzer, docs: list[tuple[str, str]]) -> float:
-    _tags.cache_clear()  # each run pays for its own NER calls
+def floor_keywords(rules: RuleSet) -> list[str]:
+    """Every keyword and place name, folded as the floor folds them."""
+    table = fold_table()
+    names = [v for p in gazetteer_of(rules).places for v in p.variants]
+    return sorted({" ".join(w.translate(table).split()) for w in [*names, *_phrases(rules)]})
+
+
+def _phrases(rules: RuleSet) -> list[str]:
+    return [k.phrase for k in rules.keywords]
+
+
+def timed(analyzer: Analyzer, docs: Docs, fresh_ner: bool = True) -> float:
+    if fresh_ner:
+        _tags.cache_clear()  # each run pays for its own NER calls
     started = time.perf_counter()
     for title, text in docs:
         analyzer.analyze(text, title)
     return time.perf_counter() - started
+
+
+def floor(docs: Docs, keywords: list[str]) -> float:
+    """One translate and one automaton scan per article: the least any analysis must do."""
+    table = fold_table()
+    automaton = ahocorasick.Automaton()
+    for keyword in keywords:
+        automaton.add_word(keyword, keyword)
+    automaton.make_automaton()
+    hits = 0
+    started = time.perf_counter()
+    for title, text in docs:
+        for _ in automaton.iter(f"{title}{SEPARATOR}{text}".translate(table)):
+            hits += 1
+    return time.perf_counter() - started
+
+
+class Baseline:
+    """What a competent engineer writes in an afternoon: regexes over folded text, NER on
+    candidate sentences only, the same weights, threshold and title multiplier."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.table = fold_table()
+        self.weights: dict[str, tuple[str, float]] = {}
+        for rule in rules.keywords:
+            self.weights[self._fold(rule.phrase)] = (rule.category, rule.weight)
+        self.keywords = self._alternation(self.weights)
+        places = {self._fold(v) for p in gazetteer_of(rules).places if p.counts for v in p.variants}
+        self.places = self._alternation(places)
+        self.patterns = [(re.compile(r.pattern), r.category, r.weight) for r in rules.patterns]
+
+    def _fold(self, text: str) -> str:
+        return " ".join(text.translate(self.table).split())
+
+    @staticmethod
+    def _alternation(words: object) -> re.Pattern[str]:
+        ordered = sorted(words, key=len, reverse=True)  # type: ignore[call-overload]
+        body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+        return re.compile(rf"\b(?:{body})\b")
+
+    def flagged(self, text: str, title: str, ner: Callable[[str], list]) -> bool:
+        scoring = self.rules.scoring
+        folded_title = title.translate(self.table)
+        folded = f"{folded_title}{SEPARATOR}{text.translate(self.table)}"
+        strongest: dict[str, float] = {}
+
+        def count(category: str, weight: float, start: int) -> None:
+            if start < len(folded_title):
+                weight *= scoring.title_multiplier
+            if category not in strongest or abs(weight) > abs(strongest[category]):
+                strongest[category] = weight
+
+        for m in self.keywords.finditer(folded):
+            category, weight = self.weights[" ".join(m.group().split())]
+            count(category, weight, m.start())
+        for pattern, category, weight in self.patterns:
+            for m in pattern.finditer(folded):
+                count(category, weight, m.start())
+        score = max(sum(strongest.values()) * scoring.trust_factor("press"), 0.0)
+        return score >= scoring.threshold and self._mentions(f"{title}\n{text}", ner)
+
+    def _mentions(self, document: str, ner: Callable[[str], list]) -> bool:
+        """A place name in a sentence where NER does not call it a person."""
+        for sentence in _SENTENCE.split(document):
+            found = self.places.search(sentence.translate(self.table))
+            if found is None:
+                continue
+            people = " ".join(
+                token for token, _pos, _chunk, tag in ner(sentence) if tag.endswith("PER")
+            )
+            if found.group() not in self._fold(people):
+                return True
+        return False
+
+
+def baseline_run(baseline: Baseline, docs: Docs) -> tuple[float, list[bool]]:
+    from underthesea import ner as underthesea_ner
+
+    ner = lru_cache(maxsize=4096)(underthesea_ner)
+    started = time.perf_counter()
+    flags = [baseline.flagged(text, title, ner) for title, text in docs]
+    return time.perf_counter() - started, flags
 
 
 def with_keywords(base: Analyzer, phrases: list[str]) -> Analyzer:
@@ -85,41 +195,110 @@ def memory_run(stored: int) -> None:
         )
 
 
+def _run_child(command: list[str], stdin: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one child process reading stdin from a file."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with stdin.open("rb") as source:
+        subprocess.run(
+            command, stdin=source, stdout=subprocess.DEVNULL, env=env, check=True, cwd=ROOT
+        )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def whole_process(rules: RuleSet, count: int, rounds: int = 2) -> None:
+    records = vfnd_records()
+    origin = "VFND articles and posts, cycled"
+    if not records:
+        records = [{"title": t, "text": x} for t, x in articles(300)]
+        origin = "generated articles, cycled"
+    with tempfile.TemporaryDirectory() as tmp:
+        items, keywords = Path(tmp) / "items.jsonl", Path(tmp) / "keywords.json"
+        with items.open("w", encoding="utf-8") as out:
+            for n, record in zip(range(count), itertools.cycle(records), strict=False):
+                out.write(json.dumps({"id": n, **record}, ensure_ascii=False) + "\n")
+        keywords.write_text(json.dumps(floor_keywords(rules), ensure_ascii=False), "utf-8")
+        chars = items.stat().st_size
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        press = [sys.executable, "-m", "monitor", "--config", str(ROOT / "config.yaml")]
+        press.append("analyze-text")
+        floor_cmd = [sys.executable, str(Path(__file__).with_name("floor_scan.py")), str(keywords)]
+        _run_child(press, items, env)  # fills the gazetteer cache and the OS file cache
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(rounds):
+            for name, command in (("press-monitor", press), ("floor", floor_cmd)):
+                wall, cpu = _run_child(command, items, env)
+                if name not in best or wall < best[name][0]:
+                    best[name] = (wall, cpu)
+    (p_wall, p_cpu), (f_wall, f_cpu) = best["press-monitor"], best["floor"]
+    print(f"whole process over {count} items ({origin}, {chars / 1e6:.1f} MB of JSON lines):")
+    print(f"  press-monitor analyze-text: {p_wall:.2f} s wall, {p_cpu:.2f} s CPU")
+    print(f"  floor (read + translate + automaton + write): {f_wall:.2f} s wall, {f_cpu:.2f} s CPU")
+    print(
+        f"  ratio: {p_wall / f_wall:.1f}x the floor's wall time, {p_cpu / f_cpu:.1f}x its CPU "
+        "(aim: <= 3x; was 8.5x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=2000)
-    parser.add_argument("--baseline-articles", type=int, default=10)
+    parser.add_argument("--baseline-articles", type=int, default=500)
     parser.add_argument("--stored", type=int, default=100_000)
+    parser.add_argument("--process-items", type=int, default=3000)
     args = parser.parse_args()
 
     docs = articles(args.articles)
     words = sum(len(t.split()) for _, t in docs)
     print(f"{len(docs)} articles, {words / len(docs):.0f} words on average")
-    analyzer = Analyzer(ruleset(load_config(ROOT / "config.yaml")))
-    analyzer.analyze("khởi động", "")  # load the automata before timing
+    rules = ruleset(load_config(ROOT / "config.yaml"))
+    analyzer = Analyzer(rules)
+    analyzer.analyze("khởi động", "")  # load the automata and tables before timing
+    _tags("Chị Ngọc Hồi đi chợ.")  # and underthesea's NER models, for both sides
 
     seconds = timed(analyzer, docs)
     rate = len(docs) / seconds
-    flagged = sum(analyzer.analyze(t, h).flagged for h, t in docs[:200])
+    keywords = floor_keywords(rules)
+    floor_rate = len(docs) / floor(docs, keywords)
+    no_ner_rate = len(docs) / timed(analyzer, docs, fresh_ner=False)
+    print(f"press-monitor: {rate:.0f} articles/s ({1000 / rate:.2f} ms each)")
     print(
-        f"press-monitor: {rate:.0f} articles/s ({1000 / rate:.1f} ms each); "
-        f"{flagged} of the first 200 flagged"
+        f"  the same again with NER's answers cached (the analysis without NER's cost): "
+        f"{no_ner_rate:.0f} articles/s"
+    )
+    print(
+        f"floor (translate + one automaton of {len(keywords)} keywords and place names): "
+        f"{floor_rate:.0f} articles/s; press-monitor takes {floor_rate / rate:.1f}x the floor "
+        f"({floor_rate / no_ner_rate:.1f}x without NER's cost)"
     )
 
-    keywords = [k.phrase for k in analyzer.rules.keywords]
     sample = docs[: args.baseline_articles]
-    naive_rate = len(sample) / naive(sample, keywords)
+    baseline = Baseline(rules)
+    baseline_seconds, baseline_flags = baseline_run(baseline, sample)
+    baseline_rate = len(sample) / baseline_seconds
+    ours = [analyzer.analyze(text, title).flagged for title, text in sample]
+    both = sum(a and b for a, b in zip(ours, baseline_flags, strict=True))
+    only_ours = sum(a and not b for a, b in zip(ours, baseline_flags, strict=True))
+    only_baseline = sum(b and not a for a, b in zip(ours, baseline_flags, strict=True))
+    agree = sum(a == b for a, b in zip(ours, baseline_flags, strict=True))
     print(
-        f"naive baseline (NER on whole text + {len(keywords)} regex searches, first "
-        f"{len(sample)} articles): {naive_rate:.2f} articles/s"
+        f"competent baseline (alternation regex over folded text + NER on candidate "
+        f"sentences, first {len(sample)} articles): {baseline_rate:.0f} articles/s; "
+        f"press-monitor is {rate / baseline_rate:.1f}x as fast"
     )
-    print(f"ratio: {rate / naive_rate:.0f}x the naive baseline (aim: >= 100x)")
+    print(
+        f"  flagged: {sum(ours)} by press-monitor, {sum(baseline_flags)} by the baseline; "
+        f"both {both}, only press-monitor {only_ours}, only the baseline {only_baseline}; "
+        f"same decision on {agree / len(sample):.1%} of the articles"
+    )
 
     print("keyword scaling (full analysis of the same 500 articles, keyword lists padded):")
-
     subset = docs[:500]
-    small = with_keywords(analyzer, synthetic_keywords(100 - len(keywords)))
-    large = with_keywords(analyzer, synthetic_keywords(100_000 - len(keywords)))
+    small = with_keywords(analyzer, synthetic_keywords(100 - len(rules.keywords)))
+    large = with_keywords(analyzer, synthetic_keywords(100_000 - len(rules.keywords)))
     small_s, large_s = timed(small, subset), timed(large, subset)
     print(
         f"  100 keywords: {len(subset) / small_s:.0f} articles/s; 100,000 keywords: "
@@ -129,6 +308,8 @@ def main() -> None:
 
     if args.stored:
         memory_run(args.stored)
+    if args.process_items:
+        whole_process(rules, args.process_items)
 
 
 if __name__ == "__main__":

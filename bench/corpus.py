@@ -12,7 +12,17 @@ import random
 import re
 from pathlib import Path
 
-VFND = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "vfnd" / "Dataset"
+ROOT = Path(__file__).resolve().parents[1]
+# ../shared/corpora from the project root; one level further up from a git worktree.
+CORPORA = next(
+    (
+        p / "shared" / "corpora"
+        for p in (ROOT.parent, ROOT.parent.parent)
+        if (p / "shared" / "corpora").is_dir()
+    ),
+    ROOT.parent / "shared" / "corpora",
+)
+VFND = CORPORA / "vfnd" / "Dataset"
 FALLBACK = [
     "Ủy ban nhân dân tỉnh vừa tổ chức hội nghị tổng kết công tác năm và triển khai nhiệm vụ "
     "năm tới với sự tham gia của đại diện các sở, ban, ngành.",
@@ -47,6 +57,17 @@ def source_sentences() -> list[str]:
         text = json.loads(path.read_text(encoding="utf-8")).get("maintext") or ""
         sentences += [s.strip() for s in _SENTENCE.split(text) if 40 < len(s.strip()) < 400]
     return sentences or FALLBACK
+
+
+def vfnd_records() -> list[dict[str, str]]:
+    """The VFND articles and posts as {"title", "text"} records ([] when absent)."""
+    records = []
+    for path in sorted(VFND.glob("*/*/*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        text = data.get("maintext") or data.get("text") or ""  # articles, social posts
+        if text.strip():
+            records.append({"title": data.get("title") or "", "text": text})
+    return records
 
 
 def articles(

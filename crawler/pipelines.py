@@ -13,11 +13,11 @@ from crawler.items import Article, Entry, FeedDocument, FetchFailure, PageFetche
 from crawler.urls import canonical_url
 from storage.db import Database
 from storage.items import (
+    EntryError,
     ItemData,
     UpsertOutcome,
     complete_text,
     give_up_fulltext,
-    upsert_item,
     upsert_items,
 )
 from storage.runs import finish_run, save_source_stats, start_run
@@ -115,12 +115,13 @@ class StoragePipeline:
                     article.text,
                     article.author,
                     article.published_at,
+                    article.source_id,
                 )
             else:
                 entry = Entry(
                     article.url, article.title, article.text, article.author, article.published_at
                 )
-                outcome = upsert_item(session, _item_data(article.source_id, entry))
+                (outcome,) = upsert_items(session, [_item_data(article.source_id, entry)])
         _count(stats, outcome)
 
     def _store_failure(self, failure: FetchFailure, stats: dict[str, Any]) -> None:
@@ -147,8 +148,12 @@ def _item_data(source_id: int, entry: Entry) -> ItemData:
     )
 
 
-def _count(stats: dict[str, Any], outcome: UpsertOutcome) -> None:
-    if outcome != "unchanged":
+def _count(stats: dict[str, Any], outcome: UpsertOutcome | EntryError) -> None:
+    """An entry that could not be stored is an error of its source, with the reason."""
+    if isinstance(outcome, EntryError):
+        stats["errors"] += 1
+        stats["error_reasons"].append(f"{outcome.url}: {outcome.reason}")
+    elif outcome != "unchanged":
         stats[outcome] += 1
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from alerts.queue import create_alerts
 from monitor.config import Config
 from monitor.logcontext import set_run
-from monitor.wiring import ruleset
+from monitor.wiring import alerts_per_source_per_run, ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
 from nlp.rule_changes import ChangeScope, change_scope
 from nlp.rules import revision_of, ruleset_from_dict, ruleset_to_dict
@@ -29,6 +29,7 @@ from storage.analyses import (
 )
 from storage.db import Database
 from storage.runs import finish_run, start_run
+from storage.status import held_back_alerts
 
 log = logging.getLogger("press_monitor.analysis")
 
@@ -50,6 +51,8 @@ class AnalysisReport:
     appear: list[Flip] = field(default_factory=list)
     disappear: list[Flip] = field(default_factory=list)
     new_alerts: list[int] = field(default_factory=list)
+    # flagged items left without an alert by the per-source cap, per source name
+    held_back: dict[str, int] = field(default_factory=dict)
     stopped: bool = False
 
 
@@ -87,8 +90,18 @@ def analyze(
             if progress is not None:
                 progress(f"  analyzed {report.analyzed} items, {report.flagged} flagged so far")
         if not dry_run:
-            report.new_alerts = create_alerts(session)
+            report.new_alerts = create_alerts(session, alerts_per_source_per_run(config))
+            report.held_back = held_back_alerts(session)
             session.commit()
+            for name, count in report.held_back.items():
+                log.warning(
+                    "source %s: %d flagged items wait for an alert (limits.alerts_per_source_"
+                    "per_run is %s)",
+                    name,
+                    count,
+                    alerts_per_source_per_run(config),
+                    extra={"source": name},
+                )
     if run_id is not None:
         with db.session() as session:
             finish_run(
@@ -101,6 +114,8 @@ def analyze(
                     "flagged": report.flagged,
                     "appear": len(report.appear),
                     "disappear": len(report.disappear),
+                    "alerts": len(report.new_alerts),
+                    "held_back": report.held_back,
                 },
             )
     return report

@@ -186,7 +186,7 @@ def digest(ctx: Context, force: bool) -> None:
 
     outcome = do_digest(ctx.db, ctx.config, Path.cwd(), force=force)
     click.echo(_describe_digest(outcome))
-    if outcome.state == "failed":
+    if outcome.state in ("failed", "rejected", "uncertain"):
         raise SystemExit(1)
 
 
@@ -197,6 +197,16 @@ def _describe_digest(outcome: Any) -> str:
         return f"digest #{outcome.digest_id}: no new alerts, nothing sent"
     if outcome.state == "failed":
         return f"digest #{outcome.digest_id}: delivery failed ({outcome.error}); will retry"
+    if outcome.state == "rejected":
+        return (
+            f"digest #{outcome.digest_id}: refused for good by the mail server ({outcome.error}); "
+            "closed and not resent, the next digest reports it"
+        )
+    if outcome.state == "uncertain":
+        return (
+            f"digest #{outcome.digest_id}: no reply after the message was sent "
+            f"({outcome.error}); the server may have it, so it is not resent"
+        )
     return f"digest #{outcome.digest_id}: {outcome.alert_count} alerts -> {outcome.location}"
 
 
@@ -282,8 +292,9 @@ def _program() -> str:
 @cli.command()
 @pass_ctx
 def status(ctx: Context) -> None:
-    """Sources' health, queue sizes and the service's next runs; exit 1 when a source has
-    failed service.max_consecutive_failures times in a row (for cron or monitoring)."""
+    """Sources' health, queue sizes, the last digest and the service's next runs; exit 1 when
+    a source has failed service.max_consecutive_failures times in a row, or the last digest
+    failed, was refused, is uncertain or is stuck (for cron or monitoring)."""
     from monitor.instance import AlreadyRunning, InstanceLock
     from monitor.summary import jobs_report, status_report
 

@@ -226,6 +226,8 @@ class DigestSettings(Strict):
     timezone: str = "Asia/Ho_Chi_Minh"
     all_clear: bool = False
     subject_prefix: str = "[press-monitor]"
+    # the strongest alerts shown in one message; the rest are counted, with the queue's link
+    max_alerts: Annotated[int, Field(gt=0)] = 50
 
     @field_validator("schedule")
     @classmethod
@@ -270,6 +272,14 @@ class Service(Strict):
     def _cron(cls, value: str) -> str:
         _check_cron(value)
         return value
+
+
+class Limits(Strict):
+    """Caps on work one run may create, whatever a source delivers (see README, Security
+    and limits)."""
+
+    # alerts created per source in one analysis run, strongest first; the rest wait
+    alerts_per_source_per_run: Annotated[int, Field(gt=0)] = 50
 
 
 class Web(Strict):
@@ -326,6 +336,7 @@ class Config(Strict):
     service: Service = Service()
     web: Web = Web()
     intake: Intake | None = None
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

@@ -7,6 +7,7 @@ through the same analysis as collected ones.
 from __future__ import annotations
 
 import hashlib
+import logging
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from storage.models import Item
 from storage.sources import ensure_source, record_failure, record_success
 
 TIPLINE, SUBMITTED = "tipline", "submitted"
+MAX_ACK_ATTEMPTS = 3  # a tip whose acknowledgement is refused this often is not answered
+log = logging.getLogger("press_monitor.intake")
 
 
 class SubmitError(RuntimeError):
@@ -151,21 +154,24 @@ ACK_TEXT = (
 
 def acknowledge_new_tips(db: Database, config: Config) -> int:
     """Answer each new tip once. The acknowledgement is recorded before it is sent, so a
-    crash can lose one courtesy email but never send it twice."""
+    crash can lose one courtesy email but never send it twice. A refusal (nothing handed
+    over) is logged and retried on later cycles, up to MAX_ACK_ATTEMPTS, then given up with
+    the reason kept on the item; a message sent without a reply is never sent again."""
     from alerts.delivery import (
         DeliveryError,
+        DeliveryUncertain,
         build_message,
         new_message_id,
         send_smtp,
         write_outbox,
     )
     from monitor.wiring import digest_options
-    from storage.tips import mark_acknowledged, unacknowledged_tips, undo_acknowledged
+    from storage.tips import ack_failed, ack_uncertain, mark_acknowledged, unacknowledged_tips
 
     options = digest_options(config, Path.cwd())
     sent = 0
     with db.session() as session:
-        pending = unacknowledged_tips(session, TIPLINE)
+        pending = unacknowledged_tips(session, TIPLINE, MAX_ACK_ATTEMPTS)
         for item_id, _ in pending:
             mark_acknowledged(session, item_id)
     for item_id, address in pending:
@@ -179,9 +185,29 @@ def acknowledge_new_tips(db: Database, config: Config) -> int:
             else:
                 send_smtp(message, options.smtp, [address])
             sent += 1
-        except (DeliveryError, OSError):
+        except DeliveryUncertain as exc:
+            log.warning("acknowledgement of tip item %s is uncertain, not resent: %s", item_id, exc)
             with db.session() as session:
-                undo_acknowledged(session, item_id)
+                ack_uncertain(session, item_id, f"uncertain: {exc}")
+        except (DeliveryError, OSError) as exc:
+            with db.session() as session:
+                attempts = ack_failed(session, item_id, str(exc))
+            if attempts >= MAX_ACK_ATTEMPTS:
+                log.error(
+                    "acknowledgement of tip item %s failed (%s); giving up after %d attempts",
+                    item_id,
+                    exc,
+                    attempts,
+                )
+            else:
+                log.warning(
+                    "acknowledgement of tip item %s failed (%s); attempt %d of %d, retried "
+                    "next cycle",
+                    item_id,
+                    exc,
+                    attempts,
+                    MAX_ACK_ATTEMPTS,
+                )
     return sent
 
 

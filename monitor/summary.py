@@ -10,11 +10,19 @@ from sqlalchemy import select
 from alerts.render import local_time as _local_time
 from monitor.analysis import AnalysisReport
 from storage.db import Database
-from storage.models import RunSourceStat, Source, utcnow
+from storage.models import Digest, RunSourceStat, Source, utcnow
 from storage.service_jobs import scheduled_jobs
-from storage.status import alert_counts, api_units_since, items_since, latest_source_stats
+from storage.status import (
+    alert_counts,
+    api_units_since,
+    held_back_alerts,
+    items_since,
+    last_digest,
+    latest_source_stats,
+)
 
 FAILURE_LIMIT = 3
+STUCK_AFTER = timedelta(hours=1)  # a digest pending or sending this long is stuck
 TZ = "Asia/Ho_Chi_Minh"
 
 
@@ -85,9 +93,29 @@ def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str
                 lines.append(f"      API quota used in the last 24 h: {units[source.id]} units")
 
         counts = alert_counts(session)
+        held = held_back_alerts(session)
+        digest_line, digest_ok = _digest_line(last_digest(session))
     queue = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"
     lines.append(f"Alert queue: {queue}")
-    return "\n".join(lines), healthy
+    lines += [
+        f"  {name}: {count} flagged items wait for an alert (limits.alerts_per_source_per_run)"
+        for name, count in held.items()
+    ]
+    lines.append(digest_line)
+    return "\n".join(lines), healthy and digest_ok
+
+
+def _digest_line(digest: Digest | None) -> tuple[str, bool]:
+    """The newest digest that carried something, and whether it is a problem."""
+    if digest is None:
+        return "Last digest: none yet", True
+    when = local_time(digest.created_at, TZ)
+    line = f"Last digest: #{digest.id} {digest.state} ({digest.alert_count} alerts, {when})"
+    stuck = digest.state in ("pending", "sending") and utcnow() - digest.created_at > STUCK_AFTER
+    if digest.state in ("failed", "rejected", "uncertain") or stuck:
+        reason = "stuck" if stuck else digest.state
+        return f"{line}  << DIGEST {reason.upper()}: {digest.error or 'no error recorded'}", False
+    return line, True
 
 
 def _source_lines(
@@ -106,6 +134,10 @@ def _source_lines(
             f"{stats.article_errors} article errors"
             + (f", {stats.api_units} API quota units" if stats.api_units else "")
         )
+
+        if stats.errors and not source.consecutive_failures:  # entries lost, feed fetched
+            reasons = [r for r in stats.error_reasons if "not stored" in r] or stats.error_reasons
+            lines += [f"      error: {reason[:300]}" for reason in reasons[:3]]
 
     if source.last_error and source.consecutive_failures:
         lines.append(

@@ -114,7 +114,13 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         sender=sender,
         smtp=smtp,
         review_base_url=config.web.base_url,
+        max_alerts=config.digest.max_alerts,
+        alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
     )
+
+
+def alerts_per_source_per_run(config: Config) -> int | None:
+    return config.limits.alerts_per_source_per_run
 
 
 def web_options(config: Config) -> WebOptions:

@@ -4,18 +4,33 @@ Ops name the former district and province in config.yaml; the gazetteer finds it
 communes and town and the new communes that replaced them on 2025-07-01, adds spelling
 variants, and marks every name that also belongs to a unit elsewhere in Vietnam as
 ambiguous, so the tagger asks for context before counting it.
+
+Building it reads underthesea's 6 MB mapping, which costs about a second, so the result is
+cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), keyed
+by the locality arguments, underthesea's version and GAZETTEER_VERSION: a later process
+gets it without reading the mapping or importing underthesea.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
+import logging
+import os
 import re
-from dataclasses import dataclass
+import tempfile
+from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from nlp.normalize import fold
+
+# Bump when the code below changes what a gazetteer holds, so cached ones are rebuilt.
+GAZETTEER_VERSION = 1
+log = logging.getLogger(__name__)
 
 UNIT_WORDS = {
     "province": ("tỉnh", "thành phố", "tp", "tp."),
@@ -53,10 +68,26 @@ class Gazetteer:
         return {fold(v) for p in self.places for v in p.variants}
 
 
+# Conflicting places of the names in gazetteers loaded from the cache (see conflicting_places).
+_known_conflicts: dict[str, list[str]] = {}
+
+
 @lru_cache(maxsize=1)
 def _mapping() -> dict[str, Any]:
-    data = resources.files("underthesea.address").joinpath("data/mapping.json")
-    return json.loads(data.read_text(encoding="utf-8"))
+    """underthesea's administrative mapping, read from its package without importing it."""
+    spec = importlib.util.find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        raise GazetteerError("underthesea is not installed: it holds the administrative data")
+    path = Path(spec.submodule_search_locations[0]) / "address" / "data" / "mapping.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def default_cache_dir() -> Path:
+    explicit = os.environ.get("PRESS_MONITOR_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "press-monitor"
 
 
 def bare(name: str) -> str:
@@ -74,8 +105,70 @@ def spelling_variants(name: str) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
-def build_gazetteer(province: str, district: str, aliases: list[str]) -> Gazetteer:
-    """Places of a former district (as named before 2025-07-01) and of its successors."""
+def build_gazetteer(
+    province: str, district: str, aliases: list[str], cache_dir: Path | None = None
+) -> Gazetteer:
+    """Places of a former district (as named before 2025-07-01) and of its successors.
+
+    Taken from the disk cache when an identical build is there; built and stored otherwise.
+    A cache that cannot be read or written is rebuilt or skipped, never an error.
+    """
+    key = _cache_key(province, district, aliases)
+    path = (cache_dir or default_cache_dir()) / f"gazetteer-{key}.json"
+    cached = _load(path)
+    if cached is not None:
+        return cached
+    gazetteer = _build(province, district, aliases)
+    conflicts = {
+        p.name: conflicting_places(p.name) for p in gazetteer.places if p.ambiguous and p.counts
+    }
+    _known_conflicts.update(conflicts)
+    _store(path, gazetteer, conflicts)
+    return gazetteer
+
+
+def _cache_key(province: str, district: str, aliases: list[str]) -> str:
+    try:
+        underthesea = metadata.version("underthesea")
+    except metadata.PackageNotFoundError:
+        underthesea = "absent"
+    key = [GAZETTEER_VERSION, underthesea, province, district, list(aliases)]
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:24]
+
+
+def _load(path: Path) -> Gazetteer | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        places = tuple(Place(**{**p, "variants": tuple(p["variants"])}) for p in data["places"])
+        conflicts = {str(k): [str(v) for v in vs] for k, vs in data["conflicts"].items()}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("gazetteer cache %s unreadable (%s); rebuilding it", path, exc)
+        return None
+    _known_conflicts.update(conflicts)
+    return Gazetteer(places)
+
+
+def _store(path: Path, gazetteer: Gazetteer, conflicts: dict[str, list[str]]) -> None:
+    """Written to a temporary file and renamed, so a reader never sees half a file."""
+    data = {"places": [asdict(p) for p in gazetteer.places], "conflicts": conflicts}
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+        ) as handle:
+            temporary = handle.name
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.info("gazetteer cache %s not written: %s", path, exc)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _build(province: str, district: str, aliases: list[str]) -> Gazetteer:
     data = _mapping()
     p_key, d_key = fold(province).replace(" ", ""), fold(district).replace(" ", "")
     records = [
@@ -139,6 +232,9 @@ def _names_elsewhere(records: list[dict[str, Any]], data: dict[str, Any]) -> set
 
 def conflicting_places(name: str) -> list[str]:
     """Districts and provinces elsewhere that hold a unit of this name: 'Thanh Trì', 'Hà Nội'."""
+    known = _known_conflicts.get(name)
+    if known is not None:
+        return list(known)
     key = fold(bare(name))
     found: set[str] = set()
     for r in _mapping()["ward_mapping"]:

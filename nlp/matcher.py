@@ -18,11 +18,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import FoldedText, fold, fold_char, has_diacritics
+from nlp.normalize import FoldedText, fold, fold_char, has_diacritics, unmask
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
@@ -102,6 +103,7 @@ def typed_with_diacritics(text: str) -> bool:
     return accented / (accented + len(_ASCII_LETTER.findall(text))) >= ACCENTED_SHARE
 
 
+@lru_cache(maxsize=65536)
 def _same_word(phrase: str, surface: str, accented: bool) -> bool:
     """True when the surface is the phrase as its writer would type it.
 
@@ -114,7 +116,7 @@ def _same_word(phrase: str, surface: str, accented: bool) -> bool:
     a moment; bare words side by side that spell a phrase by accident are rare, single
     bare syllables ("gia", "an", "qua") are not.
     """
-    if not has_diacritics(phrase):
+    if surface == phrase or not has_diacritics(phrase):
         return True
     if not has_diacritics(surface) and (not accented or len(phrase.split()) > 1):
         return True
@@ -140,6 +142,10 @@ def _name(char: str) -> str:
 
 
 def _canonical(text: str) -> str:
-    """Lowercase NFC with markup remnants read as the text they stand for."""
-    text = html.unescape(_TAG.sub(" ", text))
-    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+    """Lowercase NFC with markup remnants read as the text they stand for.
+
+    Look-alike letters, zero-width characters and the spaces of spaced-out letters
+    ("l ừ a   đ ả o") do not count: the folded forms already matched word for word.
+    """
+    text = unmask(html.unescape(_TAG.sub(" ", text)))
+    return "".join(unicodedata.normalize("NFC", text).lower().split())

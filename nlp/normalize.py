@@ -3,21 +3,53 @@
 Social posts are often typed without diacritics ("ngoc hoi", "lua dao"), so matching runs on
 a folded form. Analysts and other tools need offsets into the text as given, so the folded
 form keeps, for every character, the index of the original character it came from.
+
+Folding runs at C speed: NFC Vietnamese folds one character to one character, so the text
+goes through ``str.translate`` with a table that is filled once per character ever seen, and
+the offset map is only built where lengths change (markup, entities, whitespace runs,
+removed marks). Text written to slip past the rules is folded too: zero-width characters
+and soft hyphens are removed, look-alike letters from other scripts (Unicode's confusables
+data, from the confusable_homoglyphs package) become the Latin letters they imitate inside
+Latin words, full-width forms become ASCII, and letters spaced out one by one
+("l ừ a   đ ả o") are joined.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import string
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import overload
 
 _SPECIAL_FOLDS = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i"}
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+SOFT_HYPHEN = "\u00ad"
+_REMOVED = "\x00"  # what the tables give for a character that folds to nothing
+_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
+_WHITESPACE_RUN = re.compile(r"[ \n][ \n]+")  # all whitespace is one of these by then
+# A letter left after folding that is not ASCII: another script, so look-alikes need care.
+_FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
+_REMOVED_RUN = re.compile(_REMOVED + "+")
+# At least three single letters, each separated by exactly one space: "l ừ a", folded.
+_SPACED_LETTERS = re.compile(r"(?<![^\W_])[^\W\d_](?: [^\W\d_]){2,}(?![^\W_])")
+# Found in every such run (its 2nd and 3rd letters), and fast to search: it opens on a space.
+_SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_]\b")
+
+# Ranges filled eagerly: Latin-1, Latin Extended-A/B, combining marks, Latin Extended
+# Additional (Vietnamese), general punctuation (zero-width), half- and full-width forms.
+_EAGER_RANGES = ((0, 0x250), (0x300, 0x370), (0x1E00, 0x1F00), (0x2000, 0x2070))
+_FULL_WIDTH = range(0xFF01, 0xFF5F)
 
 
-def fold_char(char: str) -> str:
-    """One character to its folded form: lowercase, no diacritics, đ -> d; '' for a mark."""
+def _base_fold(char: str) -> str:
+    """The folding of one character as it always was: lowercase, no diacritics, đ -> d."""
     special = _SPECIAL_FOLDS.get(char)
     if special is not None:
         return special
@@ -28,13 +60,245 @@ def fold_char(char: str) -> str:
     return lowered[0] if lowered else base
 
 
-def fold(text: str) -> str:
-    """The folded form alone, for keywords and comparisons."""
-    return "".join(fold_char(c) for c in text)
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table that computes and keeps a character's folding when first seen.
+
+    Characters that fold to nothing map to a NUL marker, so that the translated text keeps
+    the length of the original and the removals can be found without a Python loop.
+    ``evasion`` adds the zero-width, soft hyphen, full-width and Latin-variant folds,
+    ``look_alikes`` the confusables (right for any text without a letter of another script
+    left after folding), ``spaces`` turns any whitespace but ' ' into '\n': a space that
+    spaced-out letters do not cross, made ' ' at the end.
+    """
+
+    def __init__(self, evasion: bool, look_alikes: bool, spaces: bool) -> None:
+        super().__init__()
+        self.evasion = evasion
+        self.look_alikes = look_alikes
+        self.spaces = spaces
+        for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
+            for code in range(low, high):
+                self.__missing__(code)
+
+    def __missing__(self, code: int) -> str:
+        value = self._compute(chr(code))
+        self[code] = value
+        return value
+
+    def _compute(self, char: str) -> str:
+        folded = self._fold(char)
+        if self.spaces and folded.isspace():
+            return " " if char == " " else "\n"
+        return folded
+
+    def _fold(self, char: str) -> str:
+        if not self.evasion:
+            return _base_fold(char) or _REMOVED
+        if char in ZERO_WIDTH or char == SOFT_HYPHEN:
+            return _REMOVED
+        if ord(char) in _FULL_WIDTH:
+            return chr(ord(char) - 0xFEE0).lower()
+        if self.look_alikes:
+            latin = _confusables()[0].get(ord(char))
+            if latin is not None:
+                return _base_fold(latin)
+        folded = _base_fold(char)
+        if not folded.isascii() and folded.isalpha():
+            return _latin_base(folded) or folded
+        return folded or _REMOVED
 
 
-def has_diacritics(text: str) -> bool:
-    return fold(text) != text.lower()
+@cache
+def _table(evasion: bool, look_alikes: bool = False, spaces: bool = False) -> _FoldTable:
+    return _FoldTable(evasion, evasion and look_alikes, spaces)
+
+
+_LATIN_NAME = re.compile(
+    r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .+)?"
+)
+
+
+def _latin_base(char: str) -> str | None:
+    """The letter a Latin variant is named for: 'ɗ' (D WITH HOOK) -> 'd', 'ʟ' -> 'l'."""
+    named = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
+    return named.group(1).lower() if named else None
+
+
+@cache
+def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
+    """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate.
+
+    Built once from the confusables data that ships with confusable_homoglyphs (Unicode's
+    confusables.txt as JSON); only letters and digits whose own folding is not already an
+    ASCII letter or digit, so Vietnamese letters keep their usual folding.
+    """
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    pairs: dict[str, set[str]] = {}  # the data lists each pair under both of its characters
+    for target in string.ascii_letters + string.digits:
+        for entry in data.get(target, ()):
+            if len(entry["c"]) == 1:
+                pairs.setdefault(entry["c"], set()).add(target)
+    table: dict[int, str] = {}
+    for source, targets in pairs.items():
+        if source.isascii() or unicodedata.combining(source):
+            continue
+        if unicodedata.category(source)[0] not in "LN" or _is_ascii_alnum(_base_fold(source)):
+            continue
+        table[ord(source)] = _best_target(source, targets).lower()
+    for source, targets in pairs.items():  # small capitals: 'н' written for 'ʜ', 'т' for 'ᴛ'
+        lower = source.lower()
+        if not source.isupper() or len(lower) != 1 or ord(lower) in table:
+            continue
+        capitals = {t for t in targets if t.isupper()}
+        if capitals and not lower.isascii() and not _is_ascii_alnum(_base_fold(lower)):
+            table[ord(lower)] = _best_target(source, capitals).lower()
+    for code in range(0x80, 0x2000):  # with marks: Greek 'ά' reads as 'á', 'ᾶ' as 'a'
+        char = chr(code)
+        base, *marks = unicodedata.normalize("NFD", char)
+        if marks and code not in table and ord(base) in table:
+            latin = unicodedata.normalize("NFC", table[ord(base)] + "".join(marks))
+            table[code] = latin if len(latin) == 1 else table[ord(base)]
+        elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
+            table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
+    word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
+    look_alike = _char_class(sorted(table))
+    # A word holding a look-alike: lazily up to the first one, then to the word's end.
+    return table, re.compile(look_alike), re.compile(rf"{word}*?{look_alike}{word}*")
+
+
+def _char_class(codes: list[int]) -> str:
+    """A pattern for any of the characters; beyond plane 0, for nearby ones too.
+
+    ``re`` tests a class of plane-0 characters with a bitmap, but other members one after
+    another: the mathematical letters go in as a few ranges over their blocks (the exact
+    test is the table lookup that follows), which keeps the search as fast as plane 0 alone.
+    """
+    plane0 = "".join(re.escape(chr(code)) for code in codes if code <= 0xFFFF)
+    ranges: list[list[int]] = []
+    for code in (c for c in codes if c > 0xFFFF):
+        if ranges and code - ranges[-1][1] <= 32:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    astral = "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges)
+    return f"[{plane0}{astral}]"
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return len(char) == 1 and char.isascii() and char.isalnum()
+
+
+def _best_target(source: str, targets: set[str]) -> str:
+    """Cyrillic 'І' looks like 'I' and 'l'; its name, its case and its kind decide."""
+    name = unicodedata.name(source, "").split()
+    hint = name[-1].lower() if name else ""
+    if _is_ascii_alnum(hint) and (hint in targets or hint.upper() in targets or "LATIN" in name):
+        return hint
+    digit = unicodedata.category(source) == "Nd"
+
+    def rank(target: str) -> tuple[bool, bool, str]:
+        same_case = target.isupper() == source.isupper()
+        return (target.isdigit() != digit, not same_case, target)
+
+    best = min(targets, key=rank)
+    return "i" if best == "l" and source.isupper() else best
+
+
+def _unmask_word(word: str) -> str:
+    """A word holding look-alikes, written in Latin letters unless it is truly foreign.
+
+    A word with a letter of another script that imitates nothing ('щ', 'λ') is Russian or
+    Greek text and stays as it is; 'Hồі' (Cyrillic і) or 'ѕтк' becomes Latin.
+    """
+    table = _confusables()[0]
+    for char in word:
+        if char.isalpha() and ord(char) not in table and not _latin(char):
+            return word
+    return word.translate(table)
+
+
+@cache
+def _latin(char: str) -> bool:
+    return _base_fold(char).isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
+def _unmask_confusables(text: str) -> str:
+    """Look-alike letters replaced one for one (offsets do not move)."""
+    _, any_look_alike, words = _confusables()
+    if any_look_alike.search(text) is None:
+        return text
+    return words.sub(_unmask_match, text)
+
+
+def _unmask_match(match: re.Match[str]) -> str:
+    return _unmask_word(match.group())
+
+
+def unmask(text: str) -> str:
+    """The text with evasion undone but diacritics and case kept, for comparing surfaces.
+
+    Look-alike letters become Latin, zero-width characters and soft hyphens go, full-width
+    forms become ASCII.
+    """
+    if text.isascii():
+        return text
+    return _unmask_confusables(text).translate(_unmask_table())
+
+
+@cache
+def _unmask_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(c): None for c in ZERO_WIDTH + SOFT_HYPHEN}
+    table.update({code: chr(code - 0xFEE0) for code in _FULL_WIDTH})
+    return table
+
+
+class Origin(Sequence[int]):
+    """``origin[i]``: the index in the original text of folded character i.
+
+    Stored as runs where the folded and original texts advance together: ``starts[k]`` is
+    the folded index where run k begins and ``deltas[k]`` what to add to reach the original.
+    """
+
+    __slots__ = ("_deltas", "_length", "_starts")
+
+    def __init__(self, starts: list[int], deltas: list[int], length: int) -> None:
+        self._starts = starts
+        self._deltas = deltas
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._length))]
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("folded index out of range")
+        return index + self._deltas[bisect_right(self._starts, index) - 1]
+
+    def __iter__(self) -> Iterator[int]:
+        bounds = [*self._starts[1:], self._length]
+        for start, end, delta in zip(self._starts, bounds, self._deltas, strict=True):
+            yield from range(start + delta, end + delta)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._length and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Origin({list(self)!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +307,7 @@ class FoldedText:
 
     original: str
     folded: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) span to the original text, keeping trailing marks."""
@@ -54,45 +318,175 @@ class FoldedText:
         return o_start, o_end
 
 
-_MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
+def fold_char(char: str) -> str:
+    """One character to its folded form: lowercase, no diacritics, đ -> d; '' for a mark."""
+    return fold(char)
 
 
-def fold_with_offsets(text: str) -> FoldedText:
+def fold(text: str) -> str:
+    """The folded form alone, for keywords and comparisons (whitespace kept as it is)."""
+    table = _table(True, look_alikes=True)
+    if _REMOVED not in text:
+        folded = text.translate(table)
+        if _REMOVED not in folded and (folded.isascii() or not _FOREIGN.search(folded)):
+            return folded
+    builder = _Builder()
+    builder.plain(text, 0, len(text), table, evasion=True)
+    return "".join(builder.parts)
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != unmask(text).lower()
+
+
+def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     """Fold, with HTML remnants neutralized and whitespace collapsed, keeping offsets.
 
     A tag reads as a space and an entity as the character it stands for, so text pasted
     with markup still matches; each run of whitespace becomes one space so phrases match
     across line breaks and double spaces. Offsets still index ``text`` as given.
+    ``evasion=False`` gives the folding as it was before evasion was undone (for tests).
     """
-    chars: list[str] = []
-    origin: list[int] = []
-
-    def put(folded: str, index: int) -> None:
-        if folded.isspace():
-            if chars and chars[-1] == " ":
-                return
-            folded = " "
-        chars.append(folded)
-        origin.append(index)
-
+    table = _table(evasion, look_alikes=True, spaces=True)
+    builder = _Builder()
     cursor = 0
-    for markup in _MARKUP.finditer(text):
-        _fold_plain(text, cursor, markup.start(), put)
-        token = markup.group()
+    if "<" in text or "&" in text:
+        for markup in _MARKUP.finditer(text):
+            builder.plain(text, cursor, markup.start(), table, evasion)
+            builder.markup(markup.group(), markup.start(), table)
+            cursor = markup.end()
+    builder.plain(text, cursor, len(text), table, evasion)
+    folded = "".join(builder.parts)
+    starts, deltas = builder.starts, builder.deltas
+    cuts = _cuts(folded, evasion)
+    if cuts:
+        folded, starts, deltas = _delete(folded, starts, deltas, cuts)
+    if "\n" in folded:
+        folded = folded.replace("\n", " ")
+    return FoldedText(text, folded, Origin(starts, deltas, len(folded)))
+
+
+class _Builder:
+    """Collects folded pieces and the runs that map them back to the original text."""
+
+    __slots__ = ("deltas", "length", "parts", "starts")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.starts: list[int] = []
+        self.deltas: list[int] = []
+        self.length = 0
+
+    def emit(self, piece: str, original_index: int) -> None:
+        if not piece:
+            return
+        delta = original_index - self.length
+        if not self.deltas or self.deltas[-1] != delta:
+            self.starts.append(self.length)
+            self.deltas.append(delta)
+        self.parts.append(piece)
+        self.length += len(piece)
+
+    def markup(self, token: str, index: int, table: _FoldTable) -> None:
         if token.startswith("<"):
-            put(" ", markup.start())
-        else:
-            for char in html.unescape(token):
-                folded = fold_char(char)
-                if folded:
-                    put(folded, markup.start())
-        cursor = markup.end()
-    _fold_plain(text, cursor, len(text), put)
-    return FoldedText(text, "".join(chars), tuple(origin))
+            self.emit("\n", index)  # a space that spaced-out letters do not cross
+            return
+        for char in html.unescape(token):
+            folded = fold(char) if table.evasion else char.translate(table)
+            if folded.isspace():
+                folded = " "
+            if folded and folded != _REMOVED:
+                self.emit(folded, index)
+
+    def plain(self, text: str, start: int, end: int, table: _FoldTable, evasion: bool) -> None:
+        if start >= end:
+            return
+        segment = text[start:end]
+        if evasion and _REMOVED in segment:
+            segment = _unmask_confusables(segment)
+            table = _table(True, look_alikes=False, spaces=table.spaces)
+        if _REMOVED in segment:
+            self._char_by_char(segment, start, table)
+            return
+        folded = segment.translate(table)
+        if table.look_alikes and not folded.isascii() and _FOREIGN.search(folded):
+            # Letters of another script are left: look-alikes count inside Latin words only.
+            segment = _unmask_confusables(segment)
+            table = _table(True, look_alikes=False, spaces=table.spaces)
+            folded = segment.translate(table)
+        if _REMOVED not in folded:
+            self.emit(folded, start)
+            return
+        cursor = 0
+        for removed in _REMOVED_RUN.finditer(folded):
+            self.emit(folded[cursor : removed.start()], start + cursor)
+            if (
+                evasion
+                and segment[removed.start()] in ZERO_WIDTH
+                and _word_boundary(segment, removed.start(), removed.end())
+            ):
+                self.emit(" ", start + removed.start())
+            cursor = removed.end()
+        self.emit(folded[cursor:], start + cursor)
+
+    def _char_by_char(self, segment: str, start: int, table: _FoldTable) -> None:
+        """Text holding NUL itself: the marker cannot be used, fold one character at a time."""
+        for index, char in enumerate(segment):
+            folded = char if char == _REMOVED else table[ord(char)]
+            if folded != _REMOVED or char == _REMOVED:
+                self.emit(folded, start + index)
 
 
-def _fold_plain(text: str, start: int, end: int, put: Callable[[str, int], None]) -> None:
-    for index in range(start, end):
-        folded = fold_char(text[index])
-        if folded:
-            put(folded, index)
+def _word_boundary(segment: str, start: int, end: int) -> bool:
+    """A zero-width character between 'c' and 'H' ("Ngọc\u200bHồi") stands for a space."""
+    if start == 0 or end >= len(segment):
+        return False
+    if any(char not in ZERO_WIDTH for char in segment[start:end]):
+        return False
+    return segment[start - 1].islower() and segment[end].isupper()
+
+
+def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
+    """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
+    cuts: list[tuple[int, int]] = []
+    if "  " in folded or "\n" in folded:  # substring tests are faster than the regex
+        cuts = [(m.start() + 1, m.end()) for m in _WHITESPACE_RUN.finditer(folded)]
+    if evasion and _SPACED_HINT.search(folded):
+        joined = [
+            (m.start() + i, m.start() + i + 1)
+            for m in _SPACED_LETTERS.finditer(folded)
+            for i in range(1, m.end() - m.start(), 2)
+        ]
+        if joined:
+            cuts = sorted(cuts + joined)
+    return cuts
+
+
+def _delete(
+    text: str, starts: list[int], deltas: list[int], cuts: list[tuple[int, int]]
+) -> tuple[str, list[int], list[int]]:
+    """Remove sorted, disjoint [a, b) spans from text and carry the offset runs along."""
+    parts: list[str] = []
+    new_starts: list[int] = []
+    new_deltas: list[int] = []
+    removed = 0
+    previous = 0
+    run = 0
+    for a, b in [*cuts, (len(text), len(text))]:
+        if a > previous:
+            parts.append(text[previous:a])
+            while run + 1 < len(starts) and starts[run + 1] <= previous:
+                run += 1
+            _append_run(new_starts, new_deltas, previous - removed, deltas[run] + removed)
+            while run + 1 < len(starts) and starts[run + 1] < a:
+                run += 1
+                _append_run(new_starts, new_deltas, starts[run] - removed, deltas[run] + removed)
+        removed += b - a
+        previous = b
+    return "".join(parts), new_starts, new_deltas
+
+
+def _append_run(starts: list[int], deltas: list[int], start: int, delta: int) -> None:
+    if not deltas or deltas[-1] != delta:
+        starts.append(start)
+        deltas.append(delta)

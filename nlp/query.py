@@ -24,7 +24,8 @@ Meaning, on one document (title and text together):
   finds "lua dao" and "lừa dao", not "lúa đào"). ``word*`` matches words starting with
   ``word``;
 - ``A NEAR/n B`` holds where an occurrence of A and one of B are at most n words apart, in
-  either order (n counts the words between them); its occurrence spans both;
+  either order (n counts the words between them; words are what spaces separate in the
+  folded text); its occurrence spans both;
 - ``A AND B`` holds when both hold anywhere in the document; ``A OR B`` when either does;
   ``NOT A`` when A does not occur (it never contributes a span, and cannot be an operand
   of NEAR);
@@ -37,7 +38,6 @@ positive terms occurred.
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -246,12 +246,6 @@ class Occurrence:
 
 
 @dataclass(frozen=True, slots=True)
-class _Result:
-    holds: bool
-    occurrences: tuple[Occurrence, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class QueryHit:
     """A query that holds in a document, with the original-text spans that made it hold."""
 
@@ -275,72 +269,103 @@ class CompiledQueries:
         self._triggers = [
             frozenset(keys[(t.key, t.prefix)] for t in positive_terms(node)) for node in self.nodes
         ]
+        self._plans = [_plan(node, keys) for node in self.nodes]
 
     def __len__(self) -> int:
         return len(self.nodes)
 
     def find(self, text: FoldedText) -> list[QueryHit]:
-        found: dict[int, list[tuple[int, int, int, int]]] = {}
-        for hit in self._matcher.find(text):
-            found.setdefault(hit.payload, []).append(
-                (hit.folded_start, hit.folded_end, hit.start, hit.end)
-            )
-        if not found:
+        hits = sorted(
+            (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
+            for hit in self._matcher.find(text)
+        )
+        if not hits:
             return []
-        starts = [m.start() for m in _WORD_RE.finditer(text.folded)]
-        occurrences = {tid: _term_occurrences(spans, starts) for tid, spans in found.items()}
+        occurrences = _term_occurrences(hits, text.folded)
         present = frozenset(occurrences)
-        hits = []
-        for index, node in enumerate(self.nodes):
-            if not (self._triggers[index] & present):
+        found = []
+        for index, trigger in enumerate(self._triggers):
+            if not (trigger & present):
                 continue
-            result = _evaluate(node, occurrences, self._term_ids)
-            if result.holds and result.occurrences:
-                spans = sorted({s for occ in result.occurrences for s in occ.spans})
-                hits.append(QueryHit(index, tuple(spans)))
-        return hits
+            holds, occs = _evaluate(self._plans[index], occurrences)
+            if holds and occs:
+                spans = sorted({s for occ in occs for s in occ.spans})
+                found.append(QueryHit(index, tuple(spans)))
+        return found
 
 
 def _term_occurrences(
-    spans: list[tuple[int, int, int, int]], starts: list[int]
-) -> tuple[Occurrence, ...]:
-    out = []
-    for f_start, f_end, o_start, o_end in sorted(set(spans))[:MAX_OCCURRENCES]:
-        first = max(bisect.bisect_right(starts, f_start) - 1, 0)
-        last = max(bisect.bisect_right(starts, f_end - 1) - 1, first)
-        out.append(Occurrence(first, last, ((o_start, o_end),)))
-    return tuple(out)
+    hits: list[tuple[int, int, int, int, int]], folded: str
+) -> dict[int, tuple[Occurrence, ...]]:
+    """Occurrences per term id, with word positions counted as spaces before them.
+
+    Folding collapses whitespace to single spaces, so a word's position is the number of
+    spaces before it; counting them between consecutive hits (in C) is one pass in all.
+    """
+    out: dict[int, list[Occurrence]] = {}
+    position, words = 0, 0
+    for f_start, f_end, o_start, o_end, tid in hits:
+        words += folded.count(" ", position, f_start)
+        position = f_start
+        last = words + folded.count(" ", f_start, f_end)
+        found = out.setdefault(tid, [])
+        if len(found) < MAX_OCCURRENCES:
+            found.append(Occurrence(words, last, ((o_start, o_end),)))
+    return {tid: tuple(occs) for tid, occs in out.items()}
+
+
+# A query compiled for evaluation: nested tuples with the term ids resolved once, so the
+# per-document work is dictionary look-ups and list merges, not attribute access on nodes.
+# ("t", id) | ("terms", ids) | ("not", p) | ("or", ps) | ("and", ps) | ("near", l, r, n)
+Plan = tuple
+
+
+def _plan(node: Node, ids: dict[tuple[str, bool], int]) -> Plan:
+    if isinstance(node, Term):
+        return ("t", ids[(node.key, node.prefix)])
+    if isinstance(node, Not):
+        return ("not", _plan(node.operand, ids))
+    if isinstance(node, Near):
+        return ("near", _plan(node.left, ids), _plan(node.right, ids), node.distance)
+    children = tuple(_plan(child, ids) for child in node.operands)
+    if isinstance(node, Or) and all(child[0] == "t" for child in children):
+        return ("terms", tuple(child[1] for child in children))  # the common (a OR b OR c)
+    return ("or" if isinstance(node, Or) else "and", children)
 
 
 def _evaluate(
-    node: Node,
-    occurrences: dict[int, tuple[Occurrence, ...]],
-    term_ids: dict[tuple[str, bool], int],
-) -> _Result:
-    if isinstance(node, Term):
-        found = occurrences.get(term_ids[(node.key, node.prefix)], ())
-        return _Result(bool(found), found)
-    if isinstance(node, Not):
-        return _Result(not _evaluate(node.operand, occurrences, term_ids).holds)
-    if isinstance(node, Or):
-        results = [_evaluate(child, occurrences, term_ids) for child in node.operands]
-        return _Result(
-            any(r.holds for r in results), _merge(o for r in results for o in r.occurrences)
-        )
-    if isinstance(node, And):
+    plan: Plan, occurrences: dict[int, tuple[Occurrence, ...]]
+) -> tuple[bool, tuple[Occurrence, ...]]:
+    """(holds, occurrences that made it hold)."""
+    kind = plan[0]
+    if kind == "t":
+        found = occurrences.get(plan[1], ())
+        return bool(found), found
+    if kind == "terms":
+        found = [occurrences[t] for t in plan[1] if t in occurrences]
+        if len(found) <= 1:
+            return (True, found[0]) if found else (False, ())
+        return True, _merge(o for occs in found for o in occs)
+    if kind == "not":
+        return not _evaluate(plan[1], occurrences)[0], ()
+    if kind == "or":
+        held = [r for r in (_evaluate(c, occurrences) for c in plan[1]) if r[0]]
+        if len(held) <= 1:
+            return held[0] if held else (False, ())
+        return True, _merge(o for r in held for o in r[1])
+    if kind == "and":
         results = []
-        for child in node.operands:
-            result = _evaluate(child, occurrences, term_ids)
-            if not result.holds:
-                return _Result(False)
+        for child in plan[1]:
+            result = _evaluate(child, occurrences)
+            if not result[0]:
+                return False, ()
             results.append(result)
-        return _Result(True, _merge(o for r in results for o in r.occurrences))
-    left = _evaluate(node.left, occurrences, term_ids)
-    if not left.occurrences:
-        return _Result(False)
-    right = _evaluate(node.right, occurrences, term_ids)
-    near = _near(left.occurrences, right.occurrences, node.distance)
-    return _Result(bool(near), near)
+        return True, _merge(o for r in results for o in r[1])
+    left = _evaluate(plan[1], occurrences)[1]
+    if not left:
+        return False, ()
+    near = _near(left, _evaluate(plan[2], occurrences)[1], plan[3])
+    return bool(near), near
 
 
 def _near(

@@ -1,19 +1,54 @@
-"""Item writes: stored once per canonical URL, updated when the content changes."""
+"""Item writes: stored once per canonical URL, owned by the source that stored it first.
+
+Ownership: one canonical URL is one row, and only its source (``source_id``) may change it
+afterwards. Another source listing the same URL (a social page sharing an official article
+with ``utm_`` parameters and its own caption) is "unchanged": its caption never replaces the
+owner's title and text, and the item keeps the owner's trust in scoring. Keying rows on
+(source, URL) instead would store the same article twice and alert on it twice; the story
+grouping already shows how widely a claim spread, from the sources' own items.
+
+Bytes a database cannot keep (NUL, which PostgreSQL refuses in text, and other C0/C1 control
+characters except tab and newline) are stripped here, at the storage boundary, whatever the
+collector was. A row that still cannot be written fails alone, in its own savepoint: the
+rest of the batch is stored and the failure is returned for its source's error count.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage.models import Item, utcnow
 
 UpsertOutcome = Literal["new", "updated", "unchanged"]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+log = logging.getLogger("press_monitor.storage")
+
+
+class StorageError(RuntimeError):
+    """One item could not be written; nothing else was lost."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryError:
+    """An entry of a batch that could not be stored, and why (for its source's errors)."""
+
+    url: str
+    reason: str
+
+
+def clean(value: str) -> str:
+    """Text as a database can keep it: control characters other than tab and newline go
+    (a carriage return becomes a newline)."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def content_hash(title: str, text: str) -> str:
@@ -35,36 +70,75 @@ class ItemData:
 
 
 def upsert_item(session: Session, data: ItemData) -> UpsertOutcome:
-    """Insert or update one item by canonical URL."""
-    return upsert_items(session, [data])[0]
+    """Insert or update one item by canonical URL; StorageError if it cannot be written."""
+    (outcome,) = upsert_items(session, [data])
+    if isinstance(outcome, EntryError):
+        raise StorageError(f"{outcome.url}: {outcome.reason}")
+    return outcome
 
 
-def upsert_items(session: Session, batch: list[ItemData]) -> list[UpsertOutcome]:
+def upsert_items(session: Session, batch: list[ItemData]) -> list[UpsertOutcome | EntryError]:
     """Insert or update items by canonical URL, with one lookup for the whole batch.
 
     An item changes only when what its source delivered changed (``source_hash``): a feed
     re-sending the same short summary must not overwrite the full text fetched later. A
     changed entry whose new text is only a summary keeps the old text until its article
-    page is fetched again (``needs_fulltext``).
+    page is fetched again (``needs_fulltext``). Only the owning source changes an item.
     """
+    batch = [_cleaned(d) for d in batch]
     found = {
         item.canonical_url: item
         for chunk in _chunks([d.canonical_url for d in batch])
         for item in session.scalars(select(Item).where(Item.canonical_url.in_(chunk)))
     }
-    outcomes: list[UpsertOutcome] = []
+    outcomes: list[UpsertOutcome | EntryError] = []
     for data in batch:
-        existing = found.get(data.canonical_url)
-        if existing is None:
-            item = _insert(session, data)
-            if item is None:  # inserted meanwhile by another process: treat as an update
-                outcomes.append(upsert_items(session, [data])[0])
-                continue
-            found[data.canonical_url] = item
-            outcomes.append("new")
-        else:
-            outcomes.append(_update(existing, data))
+        try:
+            outcomes.append(_upsert_one(session, data, found))
+        except (SQLAlchemyError, ValueError) as exc:
+            reason = f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            log.warning("item %s %s", data.url, reason)
+            found.pop(data.canonical_url, None)
+            outcomes.append(EntryError(data.url, reason))
     return outcomes
+
+
+def _upsert_one(session: Session, data: ItemData, found: dict[str, Item]) -> UpsertOutcome:
+    existing = found.get(data.canonical_url)
+    if existing is None:
+        item = _insert(session, data)
+        if item is None:  # inserted meanwhile by another process: treat as an update
+            existing = session.scalar(select(Item).where(Item.canonical_url == data.canonical_url))
+            if existing is None:
+                return "unchanged"
+            found[data.canonical_url] = existing
+        else:
+            found[data.canonical_url] = item
+            return "new"
+    if not _changes(existing, data):
+        return "unchanged"  # the common case of a re-read feed: no savepoint needed
+    with session.begin_nested():
+        outcome = _update(existing, data)
+        session.flush()
+    return outcome
+
+
+def _changes(item: Item, data: ItemData) -> bool:
+    """Whether ``data`` may change ``item``: its owner delivered something new."""
+    return (
+        item.source_id == data.source_id
+        and not item.purged
+        and (item.source_hash or item.content_hash) != content_hash(data.title, data.text)
+    )
+
+
+def _cleaned(data: ItemData) -> ItemData:
+    return replace(
+        data,
+        title=clean(data.title),
+        text=clean(data.text),
+        author=clean(data.author) if data.author is not None else None,
+    )
 
 
 def _insert(session: Session, data: ItemData) -> Item | None:
@@ -92,9 +166,9 @@ def _insert(session: Session, data: ItemData) -> Item | None:
 
 
 def _update(item: Item, data: ItemData) -> UpsertOutcome:
-    delivered = content_hash(data.title, data.text)
-    if item.purged or (item.source_hash or item.content_hash) == delivered:
+    if not _changes(item, data):  # unchanged, purged, or another source's listing of it
         return "unchanged"
+    delivered = content_hash(data.title, data.text)
     item.source_hash = delivered
     item.title = data.title
     if data.needs_fulltext and len(data.text) < len(item.text):
@@ -148,11 +222,14 @@ def complete_text(
     text: str,
     author: str | None,
     published_at: datetime | None,
+    source_id: int | None = None,
 ) -> UpsertOutcome:
-    """Fill in the article text of an item stored from a short feed entry."""
+    """Fill in the article text of an item stored from a short feed entry (by its owner,
+    when ``source_id`` is given)."""
     item = session.scalar(select(Item).where(Item.canonical_url == canonical_url))
-    if item is None:
+    if item is None or (source_id is not None and item.source_id != source_id):
         return "unchanged"
+    text, author = clean(text), clean(author) if author is not None else None
     item.needs_fulltext = False
     if len(text) <= len(item.text) or item.purged:
         return "unchanged"

@@ -76,6 +76,9 @@ class Item(Base):
     # tip line only: the mailbox address to answer, and nothing else about the sender
     reply_to: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # failed acknowledgements so far, and the last reason; retried a bounded number of times
+    ack_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ack_error: Mapped[str | None] = mapped_column(Text)
 
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
@@ -203,6 +206,11 @@ class Alert(Base):
     clarification_link: Mapped[str | None] = mapped_column(Text)
     # shown in the public clarifications feed only when an analyst marks it for publication
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # the claim as it stood when published: the public page shows these, never the item,
+    # which its source may edit afterwards (cleared when the publication is withdrawn)
+    published_title: Mapped[str | None] = mapped_column(Text)
+    published_text: Mapped[str | None] = mapped_column(Text)
+    published_url: Mapped[str | None] = mapped_column(Text)
 
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

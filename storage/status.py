@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Alert, Item, Run, RunSourceStat, Source
+from storage.models import Alert, Analysis, Digest, Item, Run, RunSourceStat, Source
 
 
 def items_since(session: Session, since: datetime) -> dict[int, int]:
@@ -66,3 +66,26 @@ def api_units_since(session: Session, since: datetime) -> dict[int, int]:
         .group_by(RunSourceStat.source_id)
     ).all()
     return {source_id: int(units or 0) for source_id, units in rows if units}
+
+
+def held_back_alerts(session: Session) -> dict[str, int]:
+    """Flagged items still without an alert, per source name: what the per-source cap on
+    alerts per run held back (later runs take them, strongest first)."""
+    rows = session.execute(
+        select(Source.name, func.count())
+        .select_from(Analysis)
+        .join(Item, Item.id == Analysis.item_id)
+        .join(Source, Source.id == Item.source_id)
+        .outerjoin(Alert, Alert.item_id == Analysis.item_id)
+        .where(Analysis.flagged.is_(True), Alert.id.is_(None))
+        .group_by(Source.name)
+        .order_by(Source.name)
+    ).all()
+    return {name: count for name, count in rows}
+
+
+def last_digest(session: Session) -> Digest | None:
+    """The newest digest that had something to deliver (empty periods say nothing)."""
+    return session.scalar(
+        select(Digest).where(Digest.state != "empty").order_by(Digest.id.desc()).limit(1)
+    )

@@ -55,9 +55,11 @@ def free_port() -> int:
 class Dovecot:
     def __init__(self, root: Path) -> None:
         if not Path(DOVECOT).exists():
+            what = f"test peer missing: {DOVECOT} (Dovecot) not found"
+            install = "install with `make test-deps` (as root: apt-get install dovecot-imapd)"
             if os.environ.get("CI") == "true":
-                pytest.fail("dovecot-imapd is required on CI (make test-deps)")
-            pytest.skip("Dovecot not installed (make test-deps)")
+                pytest.fail(f"{what}; required on CI; {install}")
+            pytest.skip(f"{what}; the IMAP tip line test did not run; {install}")
         self.root = root
         self.port = free_port()
         for folder in ("run", "state", "home"):

@@ -1,7 +1,10 @@
-"""A real SMTP server for tests (aiosmtpd) on 127.0.0.1, optionally with STARTTLS and login."""
+"""A real SMTP server for tests (aiosmtpd) on 127.0.0.1, optionally with STARTTLS and login,
+and with the faults of real servers: a size limit answered with 552 after DATA, a reply that
+never comes after DATA, a temporary refusal of MAIL FROM."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import socket
@@ -20,11 +23,33 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 class Received:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    rejected_sizes: list[int] = field(default_factory=list)
+    data_commands: int = 0  # message contents that reached the server, accepted or not
+
+
+@dataclass
+class Faults:
+    """What the server does wrong; tests change these between deliveries."""
+
+    max_bytes: int | None = None  # larger contents get "552 5.3.4" after DATA
+    stall_after_data: float = 0  # seconds to wait before answering the content
+    refuse_mail: int = 0  # answer MAIL FROM with 451 this many times
 
 
 class Handler:
-    def __init__(self, received: Received) -> None:
+    def __init__(self, received: Received, faults: Faults) -> None:
         self.received = received
+        self.faults = faults
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.faults.refuse_mail > 0:
+            self.faults.refuse_mail -= 1
+            return "451 4.3.0 temporarily unable to accept mail"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
@@ -35,6 +60,13 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.data_commands += 1
+        size = len(envelope.content)
+        if self.faults.max_bytes is not None and size > self.faults.max_bytes:
+            self.received.rejected_sizes.append(size)
+            return "552 5.3.4 message size exceeds fixed maximum message size"
+        if self.faults.stall_after_data:
+            await asyncio.sleep(self.faults.stall_after_data)
         self.received.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.received.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted"
@@ -93,6 +125,7 @@ class SmtpServer:
     ) -> None:
         self.port = port
         self.received = Received()
+        self.faults = Faults()
         kwargs: dict[str, Any] = {}
         if tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -111,7 +144,7 @@ class SmtpServer:
 
             kwargs.update(authenticator=authenticate, auth_required=True)
         self.controller = Controller(
-            Handler(self.received), hostname="127.0.0.1", port=port, **kwargs
+            Handler(self.received, self.faults), hostname="127.0.0.1", port=port, **kwargs
         )
 
     def __enter__(self) -> SmtpServer:

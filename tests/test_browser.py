@@ -32,10 +32,15 @@ TIMEOUT = 60  # seconds; generous because CI shares two cores with other work
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+    missing = [path for path in (CHROMIUM, DRIVER) if not shutil.which(path)]
+    if missing:
+        what = f"test peer missing: {' and '.join(missing)} not found"
+        install = (
+            "install with `make test-deps` (as root: apt-get install chromium chromium-driver)"
+        )
         if os.environ.get("CI") == "true":
-            pytest.fail("chromium and chromium-driver are required on CI (make test-deps)")
-        pytest.skip("chromium not installed (run `make test-deps`)")
+            pytest.fail(f"{what}; required on CI; {install}")
+        pytest.skip(f"{what}; the browser test did not run; {install}")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -17,7 +17,7 @@ from storage.models import Item, utcnow
 from storage.retention import plan_purge, purge
 from storage.sources import SourceSpec, sync_sources
 from tests.factories import flagged_item
-from tests.helpers import missing_source_config, run_cli
+from tests.helpers import missing_source_config, run_cli, write_config
 
 
 def test_instance_lock_on_both_databases(db: Database) -> None:
@@ -73,3 +73,44 @@ def test_purge_dry_run_and_json_logs(tmp_path: Path) -> None:
 
     dry = run_cli("--config", str(config), "purge", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0 and "would purge 0 items" in dry.stdout
+
+
+def test_purge_dry_run_counts_exactly_what_purge_then_does(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pm.db'}"
+    db = Database(url)
+    kept_alerts = {flagged_item(db, n=n) for n in (1, 2)}  # old, but with alerts
+    with db.session() as session:
+        sid = sync_sources(session, [SourceSpec("bao", "feed", "http://127.0.0.1/b")])["bao"]
+        for name in ("cu-3", "cu-4", "cu-5", "moi-6"):
+            link = f"http://127.0.0.1/bai/{name}"
+            upsert_item(session, ItemData(sid, link, link, name, f"Nội dung {name}", author="A"))
+    ages = {"cu-3": 400, "cu-4": 200, "cu-5": 181, "moi-6": 10}
+    with db.session() as session:
+        for item in session.scalars(select(Item)):
+            item.fetched_at = utcnow() - timedelta(days=ages.get(item.title, 500))
+    config = tmp_path / "config.yaml"
+    write_config(config, database_url=url, retention_days=180)
+
+    def snapshot() -> dict[str, tuple[bool, str]]:
+        with db.session() as session:
+            return {i.canonical_url: (i.purged, i.text) for i in session.scalars(select(Item))}
+
+    before = snapshot()
+    dry = run_cli("--config", str(config), "purge", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    oldest = (utcnow() - timedelta(days=400)).strftime("%Y-%m-%d")
+    assert "would purge 3 items" in dry.stdout and f"the oldest fetched {oldest}" in dry.stdout
+    assert snapshot() == before  # a dry run changes nothing
+
+    done = run_cli("--config", str(config), "purge", cwd=tmp_path)
+    assert done.returncode == 0 and "purged the text of 3 items" in done.stdout, done.stdout
+    after = snapshot()
+    purged = {u for u, (flag, text) in after.items() if flag}
+    assert purged == {f"http://127.0.0.1/bai/{n}" for n in ("cu-3", "cu-4", "cu-5")}
+    assert all(after[u][1] == "" for u in purged)
+    with db.session() as session:
+        alert_items = session.scalars(select(Item).join(Item.alert)).all()
+        assert {i.alert.id for i in alert_items} == kept_alerts
+        assert all(i.text and not i.purged for i in alert_items)
+    assert after["http://127.0.0.1/bai/moi-6"] == (False, "Nội dung moi-6")
+    db.dispose()

@@ -111,3 +111,34 @@ def test_interrupted_delivery_is_not_resent_and_is_reported(db: Database, tmp_pa
     notice = server.received.messages[1].get_body(("plain",)).get_content()
     assert f"Bản tin số {first.digest_id}" in notice and "không gửi lại" in notice
     assert second.alert_count == 1
+
+
+def test_reply_lost_after_data_is_uncertain_and_never_resent(db: Database) -> None:
+    """The server has the whole message but its answer never comes: it may have taken it."""
+    flagged_item(db)
+    port = free_port()
+    with SmtpServer(port) as server:
+        server.faults.stall_after_data = 2
+        lost = run_digest(db, options(port, timeout=0.5))
+        server.faults.stall_after_data = 0
+        again = run_digest(db, options(port))
+        flagged_item(db, n=2)
+        later = run_digest(db, options(port), force=True)
+    assert lost.state == "uncertain" and "timed out" in (lost.error or "")
+    assert again.state == "not_due"
+    assert later.state == "sent" and later.alert_count == 1
+    assert server.received.data_commands == 2  # the lost digest once, then the next one
+    notice = server.received.messages[-1].get_body(("plain",)).get_content()
+    assert f"Bản tin số {lost.digest_id}" in notice and "không gửi lại" in notice
+
+
+def test_refusal_before_data_is_retried(db: Database) -> None:
+    flagged_item(db)
+    port = free_port()
+    with SmtpServer(port) as server:
+        server.faults.refuse_mail = 1
+        refused = run_digest(db, options(port))
+        retried = run_digest(db, options(port))
+    assert refused.state == "failed" and "451" in (refused.error or "")
+    assert retried.state == "sent" and retried.digest_id == refused.digest_id
+    assert server.received.data_commands == 1 and len(server.received.messages) == 1
