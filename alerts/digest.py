@@ -232,7 +232,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         snippet=snippet(item.text, text_spans),
         matched_words=sorted({m["surface"][:TITLE_CHARS] for m in matches})[:MATCHED_WORDS],
         review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
-        title_parts=marked(item.title, title_spans),
+        title_parts=marked(item.title[:TITLE_CHARS], title_spans),
         explanation=getattr(analysis, "explanation", None),
     )
 
