@@ -44,7 +44,7 @@ def feed_xml(host: str, feed: int, entries: int) -> bytes:
 
 def article_html(path: str) -> bytes:
     commune = COMMUNES[len(path) % len(COMMUNES)]
-    body = "".join(f"<p>{PARAGRAPH.format(commune=commune)}</p>" for _ in range(6))
+    body = "".join(f"<p>Ý kiến {n + 1}. {PARAGRAPH.format(commune=commune)}</p>" for n in range(6))
     return (
         f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Bài {path}</title>'
         '<meta property="article:published_time" content="2025-09-01T08:00:00+07:00"></head>'

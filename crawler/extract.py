@@ -1,4 +1,5 @@
-"""Article extraction from HTML: per-site selectors when configured, trafilatura otherwise."""
+"""Article extraction from HTML: per-site selectors when configured, trafilatura otherwise,
+and the body's visible text when trafilatura finds nothing on a page that has some."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 import trafilatura
 from parsel import Selector
 
-from crawler.text import html_to_text, normalize_text
+from crawler.text import BLOCK_TAGS, html_to_text, normalize_text
 from crawler.times import parse_time
 
 _META_TIME = (
@@ -64,6 +65,10 @@ def extract_article(html: str, url: str, selectors: dict[str, str] | None = None
             favor_precision=True,
         )
         text = normalize_text(getattr(doc, "text", None) or "") if doc else ""
+        if not text:
+            # trafilatura gives up on some pages that do have text (255 nested inline tags
+            # are enough); the body's visible text is better than losing the article.
+            text = body_text(html)
     if not text:
         raise ExtractionError("no article text found on the page")
     first, _, rest = text.partition("\n")
@@ -76,6 +81,32 @@ def extract_article(html: str, url: str, selectors: dict[str, str] | None = None
         normalize_text(author) if author else None,
         parse_time(published) if published else None,
     )
+
+
+MAX_LINK_SHARE = 0.5
+_NOT_TEXT = "//script|//style|//noscript|//template|//nav|//header|//footer|//aside|//form"
+
+
+def body_text(html: str) -> str:
+    """The visible text of the page's body, without scripts, styles and navigation.
+
+    Parsed again (trafilatura prunes the first tree) with parsel, whose lxml parser keeps
+    deep trees that lxml.html's defaults cut off. A page whose text is mostly link text (a
+    listing page, a menu) has no article: nothing is returned for it.
+    """
+    root = Selector(text=html).root
+    if not isinstance(getattr(root, "tag", None), str):
+        return ""
+    bodies = root.xpath("//body")
+    body = bodies[0] if bodies else root
+    for bad in body.xpath(_NOT_TEXT):
+        bad.drop_tree()
+    for element in body.iter():
+        if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    text = normalize_text(body.text_content())
+    linked = sum(len(normalize_text(a.text_content())) for a in body.xpath(".//a"))
+    return "" if linked > MAX_LINK_SHARE * len(text) else text
 
 
 def _queries(selectors: dict[str, str], key: str, defaults: tuple[str, ...]) -> tuple[str, ...]:

@@ -67,3 +67,13 @@ class FetchFailure:
     url: str | None = None
     article: bool = False
     permanent: bool = False
+
+
+@dataclass
+class Overflow:
+    """What a source offered beyond this run's caps: feed entries not taken, article links
+    not followed (left for later runs). Not a request; counted in the run's stats."""
+
+    source_id: int
+    entries: int = 0
+    links: int = 0

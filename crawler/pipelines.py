@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from typing import Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy.orm import Session
 
-from crawler.items import Article, Entry, FeedDocument, FetchFailure, PageFetched
+from crawler.items import Article, Entry, FeedDocument, FetchFailure, Overflow, PageFetched
 from crawler.urls import canonical_url
 from storage.db import Database
 from storage.items import (
@@ -23,6 +25,9 @@ from storage.items import (
 from storage.runs import finish_run, save_source_stats, start_run
 from storage.sources import record_failure, record_success
 
+log = logging.getLogger(__name__)
+ARTICLE_BATCH = 50
+
 
 def _new_stats() -> dict[str, Any]:
     return {
@@ -34,17 +39,41 @@ def _new_stats() -> dict[str, Any]:
         "article_errors": 0,
         "api_units": 0,
         "error_reasons": [],
+        "overflow": {},
     }
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    """At most ``limit`` characters of ``text`` and a marker saying it was cut (Vietnamese:
+    analysts read it), cut at a word boundary when there is one near the end."""
+    if len(text) <= limit:
+        return text, False
+    head = text[:limit]
+    space = head.rfind(" ", limit - 200)
+    if space > 0:
+        head = head[:space]
+    return head.rstrip() + f"\n\n[… đã cắt bớt: văn bản dài hơn {limit} ký tự]", True
+
+
+def _add(stats: dict[str, Any], key: str, count: int) -> None:
+    if count:
+        stats["overflow"][key] = stats["overflow"].get(key, 0) + count
 
 
 class StoragePipeline:
     def __init__(
-        self, database_url: str, run_id: int | None, crawler_stats: StatsCollector | None = None
+        self,
+        database_url: str,
+        run_id: int | None,
+        crawler_stats: StatsCollector | None = None,
+        max_item_chars: int = 100_000,
     ) -> None:
         self.database_url = database_url
         self.run_id = run_id
         self.crawler_stats = crawler_stats
+        self.max_item_chars = max_item_chars
         self.stats: dict[int, dict[str, Any]] = defaultdict(_new_stats)
+        self._articles: list[Article] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -53,10 +82,11 @@ class StoragePipeline:
             crawler.settings["PRESS_MONITOR_DATABASE_URL"],
             int(run_id) if run_id else None,
             crawler.stats,
+            crawler.settings.getint("PRESS_MONITOR_MAX_ITEM_CHARS", 100_000),
         )
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        self.db = Database(self.database_url)
+        self.db = Database(self.database_url, migrate=False)  # migrated by whoever started us
         self.own_run = self.run_id is None
         if self.own_run:
             with self.db.session() as session:
@@ -72,12 +102,20 @@ class StoragePipeline:
 
     def _process(self, item: Any) -> Any:
         stats = self.stats[item.source_id]
+        if isinstance(item, Overflow):
+            _add(stats, "entries", item.entries)
+            _add(stats, "links", item.links)
+            return item
 
         stats["requests"] += 1
         if isinstance(item, FeedDocument):
             self._store_feed(item, stats)
         elif isinstance(item, Article):
-            self._store_article(item, stats)
+            item.text, cut = truncate(item.text, self.max_item_chars)
+            _add(stats, "truncated", int(cut))
+            self._articles.append(item)
+            if len(self._articles) >= ARTICLE_BATCH:
+                self._flush_articles()
         elif isinstance(item, PageFetched):
             if item.status == 304:
                 stats["not_modified"] += 1
@@ -89,6 +127,7 @@ class StoragePipeline:
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
+        self._flush_articles()
         with self.db.session() as session:
             for source_id, stats in self.stats.items():
                 save_source_stats(session, self.run_id, source_id, stats)
@@ -100,29 +139,59 @@ class StoragePipeline:
         if doc.status == 304:
             stats["not_modified"] += 1
         with self.db.session() as session:
-            batch = [_item_data(doc.source_id, entry) for entry in doc.entries]
+            batch = [self._item_data(doc.source_id, entry, stats) for entry in doc.entries]
             for outcome in upsert_items(session, batch):
                 _count(stats, outcome)
             record_success(session, doc.source_id, doc.status, doc.etag, doc.last_modified)
         stats["error_reasons"].extend(doc.skipped[:10])
 
-    def _store_article(self, article: Article, stats: dict[str, Any]) -> None:
-        with self.db.session() as session:
-            if article.completes_entry:
-                outcome = complete_text(
-                    session,
-                    canonical_url(article.url),
-                    article.text,
-                    article.author,
-                    article.published_at,
-                    article.source_id,
-                )
-            else:
-                entry = Entry(
-                    article.url, article.title, article.text, article.author, article.published_at
-                )
-                (outcome,) = upsert_items(session, [_item_data(article.source_id, entry)])
-        _count(stats, outcome)
+    def _flush_articles(self) -> None:
+        """Store the buffered articles in one transaction (a session and a commit per article
+        were a third of the crawl's CPU time); if that fails, one by one, so that one bad
+        article costs only itself. Articles lost to a crash before their batch is stored are
+        fetched again by the next run (their entry still needs its full text, or the page is
+        still unknown)."""
+        batch, self._articles = self._articles, []
+        if not batch:
+            return
+        try:
+            with self.db.session() as session:
+                outcomes = [self._store_article(session, a) for a in batch]
+        except Exception:
+            outcomes = [self._store_alone(a) for a in batch]
+        for article, outcome in zip(batch, outcomes, strict=True):
+            if outcome is not None:
+                _count(self.stats[article.source_id], outcome)
+
+    def _store_alone(self, article: Article) -> UpsertOutcome | EntryError | None:
+        try:
+            with self.db.session() as session:
+                return self._store_article(session, article)
+        except Exception as exc:
+            log.exception("could not store %s", article.url)
+            if self.crawler_stats is not None:
+                self.crawler_stats.inc_value("press_monitor/pipeline_errors")
+            stats = self.stats[article.source_id]
+            stats["article_errors"] += 1
+            stats["error_reasons"].append(f"not stored: {type(exc).__name__}: {article.url}"[:500])
+            return None
+
+    @staticmethod
+    def _store_article(session: Session, article: Article) -> UpsertOutcome | EntryError:
+        if article.completes_entry:
+            return complete_text(
+                session,
+                canonical_url(article.url),
+                article.text,
+                article.author,
+                article.published_at,
+                article.source_id,
+            )
+        entry = Entry(
+            article.url, article.title, article.text, article.author, article.published_at
+        )
+        (outcome,) = upsert_items(session, [_item_data(article.source_id, entry)])
+        return outcome
 
     def _store_failure(self, failure: FetchFailure, stats: dict[str, Any]) -> None:
         stats["article_errors" if failure.article else "errors"] += 1
@@ -133,6 +202,11 @@ class StoragePipeline:
                     give_up_fulltext(session, canonical_url(failure.url))
             else:
                 record_failure(session, failure.source_id, failure.reason, failure.status)
+
+    def _item_data(self, source_id: int, entry: Entry, stats: dict[str, Any]) -> ItemData:
+        entry.text, cut = truncate(entry.text, self.max_item_chars)
+        _add(stats, "truncated", int(cut))
+        return _item_data(source_id, entry)
 
 
 def _item_data(source_id: int, entry: Entry) -> ItemData:

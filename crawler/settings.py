@@ -45,7 +45,13 @@ RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 30.0
 
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryBackoffMiddleware": 560}
+PRESS_MONITOR_ALLOW_PRIVATE_HOSTS: list[str] = []
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100), so not even robots.txt is fetched from an internal address
+    "crawler.guard.FetchGuardMiddleware": 50,
+    "crawler.guard.CredentialRedirectMiddleware": 55,
+    "crawler.middlewares.RetryBackoffMiddleware": 560,
+}
 # Fills the sources table from config.yaml, so `scrapy crawl feeds` works on its own;
 # `press-monitor collect` syncs itself and turns this off.
 EXTENSIONS = {"monitor.scrapy_sync.SyncSourcesFromConfig": 100}

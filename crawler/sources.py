@@ -6,6 +6,13 @@ from urllib.parse import urlencode
 
 FEED_KINDS = ("feed", "google_news")
 API_KINDS = ("youtube_search", "facebook_page", "instagram_account")
+# The spider that collects each kind: a run starts only the spiders its sources need.
+SPIDER_FOR_KIND = {
+    **dict.fromkeys(FEED_KINDS, "feeds"),
+    "site": "sites",
+    "telegram": "telegram",
+    **dict.fromkeys(API_KINDS, "apis"),
+}
 DEFAULT_API_URLS = {
     "youtube_search": "https://www.googleapis.com/youtube/v3",
     "facebook_page": "https://graph.facebook.com/v21.0",

@@ -14,7 +14,7 @@ from lxml import etree
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\ufeff]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
+BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
 
 def html_to_text(markup: str) -> str:
@@ -28,7 +28,7 @@ def html_to_text(markup: str) -> str:
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
+        if isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
     return normalize_text(root.text_content())
 

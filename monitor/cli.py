@@ -124,6 +124,10 @@ def _print_collect(result: Any) -> None:
         )
         if s["error_reasons"]:
             line += f" ({s['error_reasons'][0]})"
+        if s.get("overflow"):
+            from monitor.summary import overflow_text
+
+            line += f"; {overflow_text(s['overflow'])}"
         click.echo(line)
     if result.error:
         click.echo(f"collection failed: {result.error}", err=True)

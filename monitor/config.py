@@ -256,6 +256,27 @@ class Crawler(Strict):
     autothrottle: bool = True
     retries: Annotated[int, Field(ge=0, le=10)] = 2
     retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
+    # Limits and fetch guard: what one source, one run or one address may cost.
+    max_entries_per_source: Annotated[int, Field(gt=0)] = 200
+    max_links_per_source: Annotated[int, Field(ge=0)] = 100
+    max_item_chars: Annotated[int, Field(ge=1000)] = 100_000
+    run_timeout_seconds: Annotated[float, Field(gt=0)] = 1800
+    allow_private_hosts: list[str] = []
+
+    @field_validator("allow_private_hosts")
+    @classmethod
+    def _hosts_or_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            if not entry.strip():
+                raise ValueError("an empty entry; give a host name, an address or a CIDR")
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{entry!r} is not a network: {exc}") from None
+        return value
 
 
 class Service(Strict):

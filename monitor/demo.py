@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -57,6 +58,10 @@ def demo_config(base: Config, base_url: str, workdir: Path) -> Config:
             "database_url": f"sqlite:///{workdir / 'demo.db'}",
             "outbox": str(workdir / "outbox"),
             "smtp": None,
+            # the sample outlets are served from this machine: allow exactly that host
+            "crawler": base.crawler.model_copy(
+                update={"allow_private_hosts": [urlsplit(base_url).hostname or "127.0.0.1"]}
+            ),
         }
     )
 

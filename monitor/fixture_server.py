@@ -28,13 +28,17 @@ class FixtureServer:
     """Serve ``root`` (and optional custom routes) until stopped; use as a context manager."""
 
     def __init__(
-        self, root: Path | None = None, routes: dict[str, Route] | None = None, port: int = 0
+        self,
+        root: Path | None = None,
+        routes: dict[str, Route] | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.root = root
         self.routes = routes or {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         handler = _handler_class(self)
-        self.httpd = _QuietServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer((host, port), handler)
 
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

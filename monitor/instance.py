@@ -4,6 +4,12 @@ SQLite: an OS file lock (flock) on a file beside the database. PostgreSQL: a ses
 advisory lock held on a dedicated connection. Both are released by the operating system or
 the server when the process dies, however it dies, so a killed instance never blocks the
 next start.
+
+A crawl runs in a child process that can outlive a killed service; it must keep the next
+instance out until it ends. On SQLite the child inherits the lock file's descriptor (a flock
+belongs to the open file, shared by every process holding it); on PostgreSQL the child holds
+a shared "crawl" advisory lock, and a new instance checks that no crawler holds it
+(storage/locks.py). ``crawl_inheritance`` gives the runner what the child needs.
 """
 
 from __future__ import annotations
@@ -13,14 +19,13 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
 from storage.db import Database
+from storage.locks import CRAWL_KEY, INSTANCE_KEY, advisory
 
-ADVISORY_KEY = 0x70726D6E  # "prmn"
-# One lock per database and schema (the schema in use comes from the URL's search_path).
-_PG_LOCK = "SELECT {fn}(:k, hashtext(current_database() || '/' || current_schema()))"
+PARENT_PID_ENV = "PRESS_MONITOR_PARENT_PID"
+_held: list[InstanceLock] = []
 
 
 class AlreadyRunning(RuntimeError):
@@ -39,11 +44,14 @@ class InstanceLock:
             self._acquire_advisory()
         else:
             self._acquire_file()
+        _held.append(self)
         return self
 
     def release(self) -> None:
+        if self in _held:
+            _held.remove(self)
         if self._conn is not None:
-            self._conn.execute(text(_PG_LOCK.format(fn="pg_advisory_unlock")), {"k": ADVISORY_KEY})
+            advisory(self._conn, "pg_advisory_unlock", INSTANCE_KEY)
             self._conn.close()
             self._conn = None
         if self._file is not None:
@@ -85,13 +93,30 @@ class InstanceLock:
 
     def _acquire_advisory(self) -> None:
         conn = self.db.engine.connect()
-        got = conn.execute(
-            text(_PG_LOCK.format(fn="pg_try_advisory_lock")), {"k": ADVISORY_KEY}
-        ).scalar()
+        got = advisory(conn, "pg_try_advisory_lock", INSTANCE_KEY)
         conn.commit()
         if not got:
             conn.close()
             raise AlreadyRunning(
                 "another press-monitor is running on this database (PostgreSQL advisory lock held)"
             )
+        crawls_free = advisory(conn, "pg_try_advisory_lock", CRAWL_KEY)
+        if crawls_free:
+            advisory(conn, "pg_advisory_unlock", CRAWL_KEY)
+        conn.commit()
+        if not crawls_free:
+            advisory(conn, "pg_advisory_unlock", INSTANCE_KEY)
+            conn.commit()
+            conn.close()
+            raise AlreadyRunning(
+                "another press-monitor is running on this database (a crawler started by an "
+                "earlier instance still holds the crawl lock)"
+            )
         self._conn = conn
+
+
+def crawl_inheritance() -> tuple[list[int], dict[str, str]]:
+    """File descriptors and environment for a crawler child of the locks held here."""
+    fds = [lock._file.fileno() for lock in _held if lock._file is not None]
+    env = {PARENT_PID_ENV: str(os.getpid())} if _held else {}
+    return fds, env

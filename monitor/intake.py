@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from crawler.encoding import charset_from_content_type, decode_body
 from crawler.extract import ExtractionError, extract_article
+from crawler.guard import FetchGuard, ForbiddenAddress
 from crawler.imap_intake import ImapOptions, IntakeError, IntakeResult, read_new
 from crawler.text import normalize_text
 from crawler.tips import Tip
@@ -124,15 +125,31 @@ def submit(
     return Submitted(canonical, title, outcome == "new", int(item_id or 0))
 
 
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Every redirect's target passes the fetch guard before it is followed."""
+
+    def __init__(self, guard: FetchGuard) -> None:
+        self.guard = guard
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        self.guard.check(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def _fetch(url: str, config: Config, timeout: float) -> tuple[str, str, str, str]:
     request = urllib.request.Request(
         url, headers={"User-Agent": f"press-monitor/0.1 (+{config.crawler.contact_url})"}
     )
+    guard = FetchGuard(config.crawler.allow_private_hosts)
+    opener = urllib.request.build_opener(_GuardedRedirects(guard))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        guard.check(url)
+        with opener.open(request, timeout=timeout) as response:
             body = response.read(config.crawler.max_response_bytes + 1)
             content_type = response.headers.get("Content-Type")
             final = response.url
+    except ForbiddenAddress as exc:
+        raise SubmitError(str(exc)) from None
     except OSError as exc:
         raise SubmitError(f"{url}: {exc}") from exc
     if len(body) > config.crawler.max_response_bytes:

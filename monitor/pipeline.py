@@ -14,15 +14,17 @@ from sqlalchemy.orm import Session
 from alerts.digest import DigestOutcome, run_digest
 from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
+from crawler.sources import SPIDER_FOR_KIND
 from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
+from monitor.instance import crawl_inheritance
 from monitor.logcontext import set_run
 from monitor.progress import Reporter, watch_sources
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
 from storage.models import RunSourceStat, Source
-from storage.runs import finish_run, start_run
+from storage.runs import close_interrupted_runs, finish_run, start_run
 from storage.sources import sync_sources
 
 log = logging.getLogger("press_monitor.pipeline")
@@ -46,6 +48,14 @@ class CycleResult:
     digest: DigestOutcome
 
 
+def close_stale_runs(db: Database) -> None:
+    """At start-up, under the instance lock: runs a killed process left "running"."""
+    with db.session() as session:
+        closed = close_interrupted_runs(session)
+    if closed:
+        log.warning("closed %d run(s) left running by a stopped process as interrupted", closed)
+
+
 def collect(
     db: Database, config: Config, sources: Sequence[str] = (), progress: Reporter | None = None
 ) -> CollectResult:
@@ -59,7 +69,17 @@ def collect(
     error = None
     try:
         with watch_sources(db, started, progress):
-            crawl(db.url, run_id, scrapy_settings(config), sources)
+            fds, env = crawl_inheritance()
+            crawl(
+                db.url,
+                run_id,
+                scrapy_settings(config),
+                sources,
+                timeout=config.crawler.run_timeout_seconds,
+                inherit_fds=fds,
+                extra_env=env,
+                spiders=_spiders(config, sources),
+            )
     except CollectionError as exc:
         error = str(exc)
         log.error("collection run %s failed: %s", run_id, exc)
@@ -85,6 +105,13 @@ def collect(
     return CollectResult(run_id, per_source, error)
 
 
+def _spiders(config: Config, sources: Sequence[str]) -> list[str]:
+    """Only the spiders the run's sources need (each costs a crawler's set-up)."""
+    wanted = set(sources)
+    kinds = {s.kind for s in config.sources if s.enabled and (not wanted or s.name in wanted)}
+    return sorted({SPIDER_FOR_KIND[k] for k in kinds}) or ["feeds"]
+
+
 def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
     rows = session.execute(
         select(RunSourceStat, Source.name)
@@ -101,6 +128,7 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
             "article_errors": s.article_errors,
             "api_units": s.api_units,
             "error_reasons": s.error_reasons,
+            "overflow": dict(s.overflow or {}),
         }
         for s, name in rows
     }
@@ -113,6 +141,8 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
 def run_cycle(
     db: Database, config: Config, base_dir: Path, progress: Reporter | None = None
 ) -> CycleResult:
+    """One full cycle; the caller holds the instance lock."""
+    close_stale_runs(db)
     collected = collect(db, config, progress=progress)
     report = analyze(db, config, progress=progress)
     group_stories(db)

@@ -1,7 +1,9 @@
 """A Scrapy extension so that `scrapy crawl NAME` works on its own from the repository.
 
 The spiders read their sources from the database; this fills it from config.yaml
-(PRESS_MONITOR_CONFIG, default ./config.yaml) before the crawl starts. `press-monitor
+(PRESS_MONITOR_CONFIG, default ./config.yaml) before the crawl starts, and takes the
+crawler's caps and fetch guard allow-list from the same file (extensions are built before
+the settings are frozen and before the downloader middlewares read them). `press-monitor
 collect` syncs the sources itself and disables this extension in the crawler it starts.
 """
 
@@ -12,7 +14,7 @@ import logging
 from scrapy.crawler import Crawler
 
 from monitor.config import load_config
-from monitor.wiring import source_specs
+from monitor.wiring import LIMIT_SETTINGS, scrapy_settings, source_specs
 from storage.db import Database
 from storage.sources import sync_sources
 
@@ -29,5 +31,8 @@ class SyncSourcesFromConfig:
                 sync_sources(session, source_specs(config))
         finally:
             db.dispose()
+        from_config = scrapy_settings(config)
+        for key in LIMIT_SETTINGS:
+            crawler.settings.set(key, from_config[key], priority="project")
         log.info("sources synced from config (%d)", len(config.sources))
         return cls()

@@ -30,7 +30,7 @@ from monitor.analysis import analyze
 from monitor.config import Config, ConfigError, Schedule, load_config
 from monitor.instance import InstanceLock
 from monitor.logcontext import job_context
-from monitor.pipeline import collect, digest, group_stories
+from monitor.pipeline import close_stale_runs, collect, digest, group_stories
 from storage.db import Database
 from storage.models import utcnow
 from storage.retention import purge
@@ -72,6 +72,7 @@ class Service:
     # -- running ------------------------------------------------------------------------
     def run(self) -> int:
         with InstanceLock(self.db):
+            close_stale_runs(self.db)
             previous = {
                 s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)
             }

@@ -118,6 +118,14 @@ def _digest_line(digest: Digest | None) -> tuple[str, bool]:
     return line, True
 
 
+def overflow_text(overflow: dict[str, int]) -> str:
+    """One line of what a source offered beyond the crawler's caps in its last run."""
+    return (
+        f"over the caps: {overflow.get('entries', 0)} feed entries, "
+        f"{overflow.get('links', 0)} article links, {overflow.get('truncated', 0)} texts truncated"
+    )
+
+
 def _source_lines(
     source: Source, recent: int, stats: RunSourceStat | None, failing: bool
 ) -> list[str]:
@@ -134,6 +142,8 @@ def _source_lines(
             f"{stats.article_errors} article errors"
             + (f", {stats.api_units} API quota units" if stats.api_units else "")
         )
+        if stats.overflow:
+            lines.append("      " + overflow_text(stats.overflow))
 
         if stats.errors and not source.consecutive_failures:  # entries lost, feed fetched
             reasons = [r for r in stats.error_reasons if "not stored" in r] or stats.error_reasons

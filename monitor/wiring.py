@@ -76,6 +76,15 @@ def source_specs(config: Config) -> list[SourceSpec]:
     return specs
 
 
+# What the crawler must never run without, even when started as `scrapy crawl` on its own.
+LIMIT_SETTINGS = (
+    "PRESS_MONITOR_MAX_ENTRIES",
+    "PRESS_MONITOR_MAX_LINKS",
+    "PRESS_MONITOR_MAX_ITEM_CHARS",
+    "PRESS_MONITOR_ALLOW_PRIVATE_HOSTS",
+)
+
+
 def scrapy_settings(config: Config) -> dict[str, Any]:
     c = config.crawler
     return {
@@ -89,6 +98,10 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "RETRY_TIMES": c.retries,
         "RETRY_BACKOFF_BASE": c.retry_backoff_seconds,
         "LOG_LEVEL": "WARNING",
+        "PRESS_MONITOR_MAX_ENTRIES": c.max_entries_per_source,
+        "PRESS_MONITOR_MAX_LINKS": c.max_links_per_source,
+        "PRESS_MONITOR_MAX_ITEM_CHARS": c.max_item_chars,
+        "PRESS_MONITOR_ALLOW_PRIVATE_HOSTS": list(c.allow_private_hosts),
         "EXTENSIONS": {"monitor.scrapy_sync.SyncSourcesFromConfig": None},
     }
 

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,7 +45,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> Any:
+    # alembic is imported only when the schema is checked or migrated: the crawler process
+    # opens an already migrated database and should not pay for it
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -61,6 +63,8 @@ def upgrade_schema(engine: Engine) -> None:
     migrations are serialized by a file lock on SQLite and an advisory lock on PostgreSQL
     (taken in migrations/env.py), and each re-checks the version once it holds the lock.
     """
+    from alembic import command
+
     with _migration_file_lock(engine):
         command.upgrade(alembic_config(engine), "head")
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -293,5 +294,7 @@ class RunSourceStat(Base):
     api_units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     error_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # beyond the caps: {"entries": n, "links": n, "truncated": n}
+    overflow: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
 
     run: Mapped[Run] = relationship(back_populates="source_stats")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from storage.models import Run, RunSourceStat, utcnow
@@ -21,6 +22,19 @@ def finish_run(session: Session, run_id: int, status: str, summary: dict[str, An
     run.status, run.summary, run.finished_at = status, summary, utcnow()
 
 
+def close_interrupted_runs(session: Session) -> int:
+    """Mark runs left "running" by a killed process as "interrupted".
+
+    Only for a caller holding the instance lock: then no other process can be running one.
+    """
+    result = session.execute(
+        update(Run)
+        .where(Run.status == "running")
+        .values(status="interrupted", finished_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
 def save_source_stats(session: Session, run_id: int, source_id: int, stats: dict[str, Any]) -> None:
     session.add(
         RunSourceStat(
@@ -34,5 +48,6 @@ def save_source_stats(session: Session, run_id: int, source_id: int, stats: dict
             article_errors=stats.get("article_errors", 0),
             api_units=stats.get("api_units", 0),
             error_reasons=list(stats.get("error_reasons", []))[:50],
+            overflow=dict(stats.get("overflow", {})),
         )
     )

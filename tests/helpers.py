@@ -11,11 +11,21 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+# Tests serve their fixtures from 127.0.0.1, which the fetch guard refuses unless allowed.
+LOCAL_HOSTS = ["127.0.0.1"]
 
 
 def base_config() -> dict[str, Any]:
-    """The shipped config.yaml as a dict, to be adjusted by each test."""
-    return yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    """The shipped config.yaml as a dict, to be adjusted by each test (fixture servers on
+    127.0.0.1 allowed)."""
+    data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    data.setdefault("crawler", {})["allow_private_hosts"] = list(LOCAL_HOSTS)
+    return data
+
+
+def local_crawler(config: Any) -> Any:
+    """``config.crawler`` with the fixture servers' 127.0.0.1 allowed by the fetch guard."""
+    return config.crawler.model_copy(update={"allow_private_hosts": list(LOCAL_HOSTS)})
 
 
 def write_config(path: Path, **overrides: Any) -> Path:

@@ -16,7 +16,7 @@ from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Item
 from storage.models import Source as SourceRow
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_crawler
 
 FEEDS = Path(__file__).with_name("fixtures") / "feeds"
 
@@ -58,8 +58,9 @@ def feed_config(base_url: str, db_url: str) -> Config:
     sources = [
         Source(name=n, kind="feed", url=base_url + p, trust="press") for n, p in names.items()
     ]
-    return load_config(ROOT / "config.yaml").model_copy(
-        update={"sources": sources, "database_url": db_url}
+    config = load_config(ROOT / "config.yaml")
+    return config.model_copy(
+        update={"sources": sources, "database_url": db_url, "crawler": local_crawler(config)}
     )
 
 

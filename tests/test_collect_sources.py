@@ -22,7 +22,7 @@ from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Item
 from storage.models import Source as SourceRow
-from tests.helpers import ROOT
+from tests.helpers import LOCAL_HOSTS, ROOT
 from tests.vietnamese import to_cp1258
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -97,6 +97,7 @@ def config_for(base: str, db_url: str, sources: list[Source]) -> Config:
             "retries": 1,
             "retry_backoff_seconds": 0.1,
             "max_response_bytes": 5_000_000,
+            "allow_private_hosts": LOCAL_HOSTS,
         }
     )
     return config.model_copy(

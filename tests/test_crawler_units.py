@@ -105,3 +105,26 @@ def test_telegram_page_shape() -> None:
     messages, older = parse_channel_page(html, "https://t.me/s/kenh_ngoc_hoi")
     assert [m.post_id for m in messages] == [301, 302]
     assert older == "https://t.me/s/kenh_ngoc_hoi?before=301"
+
+
+def test_deeply_nested_page_still_gives_its_text() -> None:
+    """255 nested tags make trafilatura return nothing; the body's text is the fallback."""
+    from crawler.extract import extract_article
+
+    body = "<span>" * 255 + f"{TEXT}. Công an huyện đề nghị người dân cảnh giác." + "</span>" * 255
+    html = (
+        '<html lang="vi"><head><title>Cảnh báo</title><style>p{color:red}</style></head>'
+        f"<body><nav>Trang chủ</nav><script>var x = 'mã độc';</script>{body}</body></html>"
+    )
+    article = extract_article(html, "https://bao.vn/a.html")
+    assert TEXT in article.text
+    assert "mã độc" not in article.text and "color" not in article.text
+    assert "Trang chủ" not in article.text
+
+
+def test_a_page_of_links_is_not_an_article_for_the_fallback() -> None:
+    from crawler.extract import ExtractionError, extract_article
+
+    links = "".join(f'<h2><a href="/tin/{n}.html">{TEXT} số {n}</a></h2>' for n in range(5))
+    with pytest.raises(ExtractionError):
+        extract_article(f"<html><body><main>{links}</main></body></html>", "https://bao.vn/tin/")

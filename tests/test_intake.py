@@ -17,7 +17,7 @@ from monitor.fixture_server import FixtureServer
 from monitor.intake import intake_cycle, submit
 from storage.db import Database
 from storage.models import Alert, Item, Source
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_crawler
 from tests.imap_server import PASSWORD, USER, Dovecot
 
 pytestmark = pytest.mark.slow
@@ -117,7 +117,8 @@ def test_submit_url_and_text(db: Database, db_url: str, tmp_path: Path) -> None:
         "<p>Chính quyền đang xác minh.</p></article></body></html>",
         encoding="utf-8",
     )
-    config = load_config(ROOT / "config.yaml").model_copy(update={"database_url": db_url})
+    config = load_config(ROOT / "config.yaml")
+    config = config.model_copy(update={"database_url": db_url, "crawler": local_crawler(config)})
     with FixtureServer(page.parent) as server:
         by_url = submit(db, config, server.base_url + "/bai.html?utm_source=zalo")
     by_text = submit(db, config, "Tin đồn lừa đảo ở thị trấn Plei Kần, nghe nói chuyển khoản")

@@ -18,7 +18,7 @@ from monitor.fixture_server import FixtureServer
 from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Item
-from tests.helpers import ROOT
+from tests.helpers import ROOT, local_crawler
 
 VIDEOS = {
     "vid111": (
@@ -222,8 +222,9 @@ def test_youtube_and_graph_adapters(
         Source(name="fb", api_url=f"{base}/graph/v21.0", **graph),
         Source(name="fb-denied", api_url=f"{base}/denied/v21.0", **graph),
     ]
-    config = load_config(ROOT / "config.yaml").model_copy(
-        update={"sources": sources, "database_url": db_url}
+    config = load_config(ROOT / "config.yaml")
+    config = config.model_copy(
+        update={"sources": sources, "database_url": db_url, "crawler": local_crawler(config)}
     )
     result = collect(db, config)
     stats = result.per_source

@@ -3,6 +3,7 @@ and SIGKILL at any point losing nothing and doubling nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -92,6 +93,19 @@ def start(config: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
+
+
+def kill_all(pid: int) -> None:
+    """SIGKILL a service's process group and its crawlers' groups (each crawl has its own), as
+    systemd kills a unit's whole cgroup."""
+    from tests.test_crawl_process import children
+
+    os.killpg(pid, signal.SIGSTOP)  # frozen first, so it starts no crawler meanwhile
+    crawlers = children(pid)
+    os.killpg(pid, signal.SIGKILL)
+    for child in crawlers:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child, signal.SIGKILL)
 
 
 def query(db: Path, sql: str, patience: float = 60) -> list[tuple]:
@@ -188,7 +202,7 @@ def test_only_one_instance_runs(site: FixtureServer, tmp_path: Path) -> None:
     wait_for(
         lambda: (query(db, "select count(*) from runs where status='running'") or [(0,)])[0][0] >= 1
     )
-    os.killpg(service.pid, signal.SIGKILL)
+    kill_all(service.pid)
     service.wait(timeout=30)
     after = start(config, "run", "--once")
     assert after.wait(timeout=120) == 0, after.stderr.read()
@@ -223,7 +237,7 @@ def test_sigkill_at_any_point_loses_nothing_and_doubles_nothing(
     for delay in (0.5, 2.0, 3.5, 5.0, 6.5):
         process = start(config, "run", "--once")
         time.sleep(delay)
-        os.killpg(process.pid, signal.SIGKILL)  # the crawler child dies with it
+        kill_all(process.pid)  # the crawler child dies with it
         process.wait(timeout=30)
         invariants(db)
 
@@ -266,7 +280,7 @@ def test_sigkill_mid_digest_does_not_send_twice(site: FixtureServer, tmp_path: P
         process = start(config, "run", "--once")
         wait_for(lambda: server.received.data_commands == 1)
         assert query(db, "select state from digests") == [("sending",)]
-        os.killpg(process.pid, signal.SIGKILL)
+        kill_all(process.pid)
         process.wait(timeout=30)
         again = start(config, "digest")
         _out, err = again.communicate(timeout=120)

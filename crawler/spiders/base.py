@@ -25,11 +25,21 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source_names = [s for s in sources.split(",") if s]
         self._db: Database | None = None
+        self._links_followed: dict[int, int] = {}
+
+    def capped_links(self, source_id: int, urls: list[str]) -> tuple[list[str], int]:
+        """Those of ``urls`` this run may still follow for the source, and how many not
+        (crawler.max_links_per_source, counted over the whole run)."""
+        cap = self.settings.getint("PRESS_MONITOR_MAX_LINKS", 100)
+        taken = self._links_followed.get(source_id, 0)
+        allowed = urls[: max(0, cap - taken)]
+        self._links_followed[source_id] = taken + len(allowed)
+        return allowed, len(urls) - len(allowed)
 
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(self.settings["PRESS_MONITOR_DATABASE_URL"])
+            self._db = Database(self.settings["PRESS_MONITOR_DATABASE_URL"], migrate=False)
         return self._db
 
     async def start(self) -> AsyncIterator[scrapy.Request]:

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from crawler.encoding import charset_from_content_type, decode_body
 from crawler.extract import ExtractionError, extract_article
 from crawler.feeds import FeedError, parse_feed
-from crawler.items import Article, FeedDocument, FetchFailure
+from crawler.items import Article, FeedDocument, FetchFailure, Overflow
 from crawler.sources import FEED_KINDS
 from crawler.spiders.base import (
     SourceSpider,
@@ -64,12 +64,15 @@ class FeedsSpider(SourceSpider):
                 pending = items_needing_fulltext(
                     session, source.id, utcnow() - timedelta(days=FULLTEXT_RETRY_DAYS)
                 )
-            for url in pending:
+            allowed, over = self.capped_links(source.id, pending)
+            for url in allowed:
                 yield self._fulltext_request(url, source.id)
+            if over:
+                yield Overflow(source.id, links=over)
 
     def parse_feed(
         self, response: Response
-    ) -> Iterator[FeedDocument | FetchFailure | scrapy.Request]:
+    ) -> Iterator[FeedDocument | FetchFailure | Overflow | scrapy.Request]:
         source_id = response.meta["source_id"]
         if response.status == 304:
             yield FeedDocument(source_id=source_id, status=304)
@@ -82,6 +85,9 @@ class FeedsSpider(SourceSpider):
         except FeedError as exc:
             yield FetchFailure(source_id, str(exc), response.status, url=response.url)
             return
+        cap = self.settings.getint("PRESS_MONITOR_MAX_ENTRIES", 200)
+        overflow = Overflow(source_id, entries=max(0, len(entries) - cap))
+        entries = entries[:cap]
         follow = response.meta.get("follow", False)
         new_urls = set(self.unknown(e.url for e in entries)) if follow else set()
         for entry in entries:
@@ -90,6 +96,11 @@ class FeedsSpider(SourceSpider):
                 and len(entry.text) < FULLTEXT_MIN_CHARS
                 and not _platform_link(entry.url)
             )
+        # Entries over the link cap are stored as needing their full text: a later run
+        # follows them (items_needing_fulltext).
+        to_follow, overflow.links = self.capped_links(
+            source_id, [e.url for e in entries if e.needs_fulltext]
+        )
 
         yield FeedDocument(
             source_id=source_id,
@@ -99,9 +110,10 @@ class FeedsSpider(SourceSpider):
             entries=entries,
             skipped=skipped,
         )
-        for entry in entries:
-            if entry.needs_fulltext:
-                yield self._fulltext_request(entry.url, source_id)
+        for url in to_follow:
+            yield self._fulltext_request(url, source_id)
+        if overflow.entries or overflow.links:
+            yield overflow
 
     def _fulltext_request(self, url: str, source_id: int) -> scrapy.Request:
         return self.request(url, source_id, self.parse_fulltext, completes_entry=True, article=True)

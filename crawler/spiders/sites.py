@@ -18,7 +18,7 @@ from scrapy.http import Response
 
 from crawler.encoding import charset_from_content_type, decode_body
 from crawler.extract import ExtractionError, extract_article
-from crawler.items import Article, FetchFailure, PageFetched
+from crawler.items import Article, FetchFailure, Overflow, PageFetched
 from crawler.spiders.base import (
     SourceSpider,
     conditional_headers,
@@ -71,8 +71,11 @@ class SitesSpider(SourceSpider):
             header(response, b"ETag"),
             header(response, b"Last-Modified"),
         )
-        for url in self.unknown(links):
+        allowed, over = self.capped_links(source_id, self.unknown(links))
+        for url in allowed:
             yield self.request(url, source_id, self.parse_article, options=options, article=True)
+        if over:
+            yield Overflow(source_id, links=over)
         next_page = _next_page(page, response.url, selectors.get("next"))
         if next_page and response.meta["page"] < options.get("max_pages", 20):
             yield self.request(

@@ -1,0 +1,22 @@
+"""PostgreSQL advisory lock keys shared by the service and its crawler processes.
+
+The service holds the instance key exclusively for its lifetime. Each crawler child holds the
+crawl key in shared mode on its own connection, so a crawl that outlives a killed service
+still shows: a new instance takes the crawl key exclusively for a moment, and cannot while
+any crawler holds it. One pair of locks per database and schema (the schema in use comes
+from the URL's search_path).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+INSTANCE_KEY = 0x70726D6E  # "prmn"
+CRAWL_KEY = 0x70726D63  # "prmc"
+_LOCK = "SELECT {fn}(:k, hashtext(current_database() || '/' || current_schema()))"
+
+
+def advisory(conn: Connection, fn: str, key: int) -> object:
+    """Call one of PostgreSQL's advisory lock functions on this database's lock ``key``."""
+    return conn.execute(text(_LOCK.format(fn=fn)), {"k": key}).scalar()
