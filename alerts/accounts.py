@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.logins import end_sessions
 from storage.models import User
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -61,10 +62,30 @@ def add_user(session: Session, username: str, password: str, display_name: str =
 
 
 def set_active(session: Session, username: str, active: bool) -> None:
+    user = _user(session, username)
+    user.active = active
+    if not active:
+        end_sessions(session, user.id)
+
+
+def set_password(session: Session, username: str, password: str) -> None:
+    """A new password; every open session of the user ends (a stolen cookie too)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+    user = _user(session, username)
+    user.password_hash = hash_password(password)
+    end_sessions(session, user.id)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def _user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise AccountError(f"no user {username!r}")
-    user.active = active
+    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

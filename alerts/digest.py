@@ -33,7 +33,15 @@ from alerts.delivery import (
     write_outbox,
 )
 from alerts.periods import is_due, open_digest, start_period
-from alerts.render import DigestEntry, DigestStory, DigestView, render, snippet, subject
+from alerts.render import (
+    DigestEntry,
+    DigestStory,
+    DigestView,
+    marked,
+    render,
+    snippet,
+    subject,
+)
 from alerts.stories import spread
 from alerts.views import alerts_with_items
 from storage.db import Database
@@ -211,6 +219,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
     matches = analysis.matches if analysis else []
     localities = analysis.localities if analysis else []
     text_spans = [(m["start"], m["end"]) for m in matches if m.get("field") == "text"]
+    title_spans = [(m["start"], m["end"]) for m in matches if m.get("field") == "title"]
     return DigestEntry(
         alert_id=alert.id,
         title=item.title[:TITLE_CHARS],
@@ -223,6 +232,8 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         snippet=snippet(item.text, text_spans),
         matched_words=sorted({m["surface"][:TITLE_CHARS] for m in matches})[:MATCHED_WORDS],
         review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
+        title_parts=marked(item.title[:TITLE_CHARS], title_spans),
+        explanation=getattr(analysis, "explanation", None),
     )
 
 

@@ -1,6 +1,7 @@
 """Alert export for other tools: JSON lines or CSV, one row per alert.
 
-Analyst names are left out (the audit trail keeps them); times are UTC ISO 8601.
+Analyst names are left out (the audit trail keeps them); times are UTC ISO 8601; scores are
+rounded as on the pages (alerts.scores). CSV starts with a UTF-8 byte-order mark for Excel.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from datetime import datetime
 from typing import IO, Any
 
+from alerts.scores import round_score
 from alerts.views import alerts_with_items
 from storage.db import Database
 from storage.models import Alert
@@ -52,7 +54,7 @@ def _row(alert: Alert) -> dict[str, Any]:
     return {
         "alert_id": alert.id,
         "status": alert.status,
-        "score": alert.score,
+        "score": round_score(alert.score),
         "categories": list(alert.categories),
         "localities": sorted({loc["unit"] for loc in localities}),
         "title": item.title,
@@ -77,6 +79,8 @@ def write_export(rows: list[dict[str, Any]], fmt: str, out: IO[str]) -> None:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
+    # A byte-order mark first: Excel on Windows then reads the file as UTF-8, not cp1258.
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     for row in rows:

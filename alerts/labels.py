@@ -23,3 +23,64 @@ STATUS_LABELS = {
     "misleading": "Gây hiểu lầm",
     "dismissed": "Bỏ qua",
 }
+
+TRUST_LABELS = {
+    "official": "cơ quan chính thống",
+    "press": "báo chí",
+    "social": "mạng xã hội",
+    "unknown": "chưa rõ",
+}
+
+FIELD_LABELS = {"title": "tiêu đề", "text": "nội dung"}
+
+# What the system writes into the audit trail, as analysts read it.
+NOTE_LABELS = {
+    "flagged by analysis": "được phân tích tự động gắn cờ",
+    "clarification published": "đã công bố thông tin đính chính",
+    "unpublished": "đã gỡ khỏi trang thông tin đính chính",
+    "released": "trả lại hàng đợi",
+}
+
+
+def note_label(note: str | None) -> str:
+    note = note or ""
+    left = "unpublished: the verdict left "
+    if note.startswith(left):  # written when a status change takes a publication down
+        status = note[len(left) :]
+        return (
+            "đã gỡ khỏi trang thông tin đính chính vì kết luận không còn là "
+            f"«{STATUS_LABELS.get(status, status)}»"
+        )
+    return NOTE_LABELS.get(note, note)
+
+
+def transition_message(code: str, params: dict[str, object]) -> str:
+    """A refused status change, in Vietnamese (alerts.queue.TransitionError's code/params)."""
+
+    def status(value: object) -> str:
+        return STATUS_LABELS.get(str(value), str(value))
+
+    alert = f"Cảnh báo #{params.get('alert_id', '')}"
+    if code == "missing":
+        return f"{alert} không tồn tại."
+    if code == "unknown_status":
+        return f"Trạng thái «{params.get('wanted')}» không hợp lệ."
+    if code == "not_allowed":
+        allowed = ", ".join(status(s) for s in params.get("allowed") or ())  # type: ignore[attr-defined]
+        return (
+            f"{alert} đang ở trạng thái «{status(params.get('current'))}»; chỉ có thể chuyển "
+            f"sang: {allowed}; không thể chuyển sang «{status(params.get('wanted'))}»."
+        )
+    if code == "clarification_needs_false":
+        return (
+            "Chỉ ghi nội dung đính chính khi kết luận là «Sai sự thật» hoặc «Gây hiểu lầm», "
+            f"không phải «{status(params.get('wanted'))}»."
+        )
+    if code == "changed_meanwhile":
+        return f"{alert} vừa được người khác thay đổi; vui lòng tải lại trang và thử lại."
+    if code == "publish_needs_clarification":
+        return "Chỉ công bố được kết luận «Sai sự thật» hoặc «Gây hiểu lầm» có nội dung đính chính."
+    if code == "not_yours":
+        who = params.get("assignee")
+        return f"{alert} không do bạn nhận xác minh" + (f" (người nhận: {who})." if who else ".")
+    return "Không thực hiện được thao tác này."

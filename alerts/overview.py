@@ -1,8 +1,13 @@
-"""Counts for the overview page: items and alerts per day, per source, per category."""
+"""Counts for the overview page: items and alerts per day, per source, per category, verdicts.
+
+Days are days in Việt Nam (UTC+7, no daylight saving), oldest first, each given as a date
+so pages format it (dd/mm/yyyy) the same way as every other date.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,13 +17,22 @@ from storage.models import Alert, Item, Source, utcnow
 from storage.status import failing_sources
 
 DAYS = 14
+VIETNAM = timedelta(hours=7)
 
 
 def overview(db: Database, failures: int = 3) -> dict[str, Any]:
-    since = utcnow() - timedelta(days=DAYS)
+    now = utcnow()
+    since = now - timedelta(days=DAYS)
+    days = [(now + VIETNAM).date() - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     with db.session() as s:
-        items_by_day = _by_day(s, Item.fetched_at, since)
-        alerts_by_day = _by_day(s, Alert.created_at, since)
+        item_rows = s.execute(
+            select(Item.fetched_at, Source.name)
+            .join(Source, Source.id == Item.source_id)
+            .where(Item.fetched_at >= since)
+        ).all()
+        alert_rows = s.execute(
+            select(Alert.created_at, Alert.categories).where(Alert.created_at >= since)
+        ).all()
         per_source = s.execute(
             select(Source.name, func.count(Item.id), func.count(Alert.id))
             .join(Item, Item.source_id == Source.id, isouter=True)
@@ -26,26 +40,32 @@ def overview(db: Database, failures: int = 3) -> dict[str, Any]:
             .group_by(Source.name)
             .order_by(Source.name)
         ).all()
-        categories: dict[str, int] = {}
-        for (cats,) in s.execute(select(Alert.categories).where(Alert.created_at >= since)):
-            for c in cats:
-                categories[c] = categories.get(c, 0) + 1
+        verdicts = dict(s.execute(select(Alert.status, func.count()).group_by(Alert.status)).all())
         failing = [
             (f.name, f.consecutive_failures, f.last_error)
-            for f in failing_sources(s, failures, utcnow() - timedelta(hours=1))
+            for f in failing_sources(s, failures, now - timedelta(hours=1))
         ]
-    days = sorted(set(items_by_day) | set(alerts_by_day), reverse=True)
+    items_by_day = Counter(_day(when) for when, _ in item_rows)
+    alerts_by_day = Counter(_day(when) for when, _ in alert_rows)
+    categories: Counter[str] = Counter(c for _, cats in alert_rows for c in cats)
+    by_category: dict[str, Counter[date]] = {}
+    for when, cats in alert_rows:
+        for c in cats:
+            by_category.setdefault(c, Counter())[_day(when)] += 1
+    by_source: dict[str, Counter[date]] = {}
+    for when, name in item_rows:
+        by_source.setdefault(name, Counter())[_day(when)] += 1
     return {
-        "days": [(d, items_by_day.get(d, 0), alerts_by_day.get(d, 0)) for d in days],
+        "days": [(d, items_by_day.get(d, 0), alerts_by_day.get(d, 0)) for d in reversed(days)],
         "sources": per_source,
-        "categories": sorted(categories.items(), key=lambda kv: -kv[1]),
+        "categories": categories.most_common(),
+        "verdicts": verdicts,
         "failing": failing,
+        "series_days": days,
+        "alerts_by_category": {c: [n[d] for d in days] for c, n in sorted(by_category.items())},
+        "items_by_source": {s: [n[d] for d in days] for s, n in sorted(by_source.items())},
     }
 
 
-def _by_day(session: Any, column: Any, since: Any) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for (when,) in session.execute(select(column).where(column >= since)):
-        day = (when + timedelta(hours=7)).strftime("%Y-%m-%d")  # the day in Việt Nam
-        counts[day] = counts.get(day, 0) + 1
-    return counts
+def _day(when: Any) -> date:
+    return (when + VIETNAM).date()

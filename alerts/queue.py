@@ -29,6 +29,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     **{verdict: ("in_review",) for verdict in VERDICTS},
 }
 CLARIFIABLE = ("verified_false", "misleading")
+# Notes the system writes into the audit trail (shown translated on the review pages).
+FLAGGED, PUBLISHED_NOTE, UNPUBLISHED_NOTE, RELEASED = (
+    "flagged by analysis",
+    "clarification published",
+    "unpublished",
+    "released",
+)
 UNPUBLISHED = {
     "published_at": None,
     "published_title": None,
@@ -39,7 +46,16 @@ CHANGED_MEANWHILE = "alert {alert_id} was changed by someone else meanwhile; rel
 
 
 class TransitionError(ValueError):
-    """A status change that the workflow does not allow, or that lost a race."""
+    """A status change that the workflow does not allow, or that lost a race.
+
+    ``code`` and ``params`` say the same as the (English, for the CLI and logs) message in a
+    form the review pages and digests can put into Vietnamese.
+    """
+
+    def __init__(self, message: str, code: str = "refused", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +100,7 @@ def create_alerts(session: Session, per_source_limit: int | None = None) -> list
                         actor="system",
                         from_status=None,
                         to_status="new",
-                        note="flagged by analysis",
+                        note=FLAGGED,
                     )
                 )
         except IntegrityError:
@@ -97,21 +113,31 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
     """Move an alert to a new status, checking the workflow; raise TransitionError if not."""
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise TransitionError(f"alert {alert_id} does not exist")
+        raise TransitionError(f"alert {alert_id} does not exist", "missing", alert_id=alert_id)
     current = alert.status
     if verdict.status not in STATUSES:
         raise TransitionError(
-            f"unknown status {verdict.status!r}; use one of: {', '.join(STATUSES)}"
+            f"unknown status {verdict.status!r}; use one of: {', '.join(STATUSES)}",
+            "unknown_status",
+            wanted=verdict.status,
         )
     allowed = TRANSITIONS[current]
     if verdict.status not in allowed:
         raise TransitionError(
             f"alert {alert_id} is {current}; it can move to {', '.join(allowed)}, "
-            f"not {verdict.status}"
+            f"not {verdict.status}",
+            "not_allowed",
+            alert_id=alert_id,
+            current=current,
+            allowed=allowed,
+            wanted=verdict.status,
         )
     if (verdict.clarification or verdict.link) and verdict.status not in CLARIFIABLE:
         raise TransitionError(
-            f"a clarification belongs to a {' or '.join(CLARIFIABLE)} verdict, not {verdict.status}"
+            f"a clarification belongs to a {' or '.join(CLARIFIABLE)} verdict, "
+            f"not {verdict.status}",
+            "clarification_needs_false",
+            wanted=verdict.status,
         )
     values: dict[str, object] = {"status": verdict.status, "updated_at": utcnow()}
     if verdict.note is not None:
@@ -140,9 +166,9 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
         # SQLite: another writer changed the database since this transaction read it.
         if "locked" not in str(exc).lower():
             raise
-        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id)) from exc
+        raise _changed_meanwhile(alert_id) from exc
     if result.rowcount != 1:
-        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id))
+        raise _changed_meanwhile(alert_id)
 
     session.add(
         AlertEvent(
@@ -160,7 +186,7 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
                 actor=verdict.actor,
                 from_status=verdict.status,
                 to_status=verdict.status,
-                note=f"unpublished: the verdict left {current}",
+                note=f"{UNPUBLISHED_NOTE}: the verdict left {current}",
             )
         )
     session.flush()
@@ -171,6 +197,42 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
 def claim(session: Session, alert_id: int, actor: str) -> Alert:
     """Take a new alert into review; exactly one of two concurrent claims succeeds."""
     return change_status(session, alert_id, Verdict("in_review", actor))
+
+
+def release(session: Session, alert_id: int, actor: str) -> Alert:
+    """Give a claimed alert back to the queue (in_review -> new); only its assignee can."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise TransitionError(f"alert {alert_id} does not exist", "missing", alert_id=alert_id)
+    if alert.status != "in_review" or alert.assignee != actor:
+        raise TransitionError(
+            f"alert {alert_id} is not in review by {actor}",
+            "not_yours",
+            alert_id=alert_id,
+            assignee=alert.assignee,
+        )
+    result = session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status == "in_review", Alert.assignee == actor)
+        .values(status="new", assignee=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _changed_meanwhile(alert_id)
+    session.add(
+        AlertEvent(
+            alert_id=alert_id, actor=actor, from_status="in_review", to_status="new", note=RELEASED
+        )
+    )
+    session.flush()
+    session.refresh(alert)
+    return alert
+
+
+def _changed_meanwhile(alert_id: int) -> TransitionError:
+    return TransitionError(
+        CHANGED_MEANWHILE.format(alert_id=alert_id), "changed_meanwhile", alert_id=alert_id
+    )
 
 
 def claim_next(session: Session, actor: str, count: int = 1) -> list[int]:
@@ -202,10 +264,11 @@ def set_published(session: Session, alert_id: int, publish: bool, actor: str) ->
     """Mark a clarification for the public feed (or take it out); kept in the audit trail."""
     alert = session.get(Alert, alert_id)
     if alert is None:
-        raise TransitionError(f"alert {alert_id} does not exist")
+        raise TransitionError(f"alert {alert_id} does not exist", "missing", alert_id=alert_id)
     if publish and (alert.status not in CLARIFIABLE or not alert.clarification):
         raise TransitionError(
-            "only a false or misleading verdict with a clarification can be published"
+            "only a false or misleading verdict with a clarification can be published",
+            "publish_needs_clarification",
         )
     if publish == (alert.published_at is not None):
         return alert
@@ -231,16 +294,16 @@ def set_published(session: Session, alert_id: int, publish: bool, actor: str) ->
     except OperationalError as exc:
         if "locked" not in str(exc).lower():
             raise
-        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id)) from exc
+        raise _changed_meanwhile(alert_id) from exc
     if result.rowcount != 1:
-        raise TransitionError(CHANGED_MEANWHILE.format(alert_id=alert_id))
+        raise _changed_meanwhile(alert_id)
     session.add(
         AlertEvent(
             alert_id=alert_id,
             actor=actor,
             from_status=alert.status,
             to_status=alert.status,
-            note="clarification published" if publish else "unpublished",
+            note=PUBLISHED_NOTE if publish else UNPUBLISHED_NOTE,
         )
     )
     session.flush()

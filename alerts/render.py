@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from alerts.explain import MISSING, explain, explanation_lines
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
+from alerts.scores import format_score
 
 if TYPE_CHECKING:
     from alerts.stories import Spread
@@ -35,6 +37,8 @@ class DigestEntry:
     snippet: list[tuple[str, bool]]
     matched_words: list[str] = field(default_factory=list)
     review_url: str | None = None  # the alert's page, when the review pages are served
+    title_parts: list[tuple[str, bool]] = field(default_factory=list)  # title, matches marked
+    explanation: dict[str, Any] | None = None  # the analysis' stored explanation, if any
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ def _environment() -> Environment:
     env.filters["category"] = lambda c: CATEGORY_LABELS.get(c, c)
     env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["safe_url"] = safe_url
+    env.filters["score"] = format_score
+    env.globals["explain"] = explain
+    env.globals["explanation_lines"] = explanation_lines
+    env.globals["MISSING_EXPLANATION"] = MISSING
     return env
 
 
@@ -90,6 +98,12 @@ def local_time(value: datetime | None, timezone: str) -> str:
     if value is None:
         return "không rõ"
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+
+
+def local_date(value: datetime | None, timezone: str) -> str:
+    if value is None:
+        return "không rõ"
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y")
 
 
 def subject(view: DigestView) -> str:
@@ -114,6 +128,19 @@ def render(view: DigestView) -> tuple[str, str]:
     text = _ENV.get_template("digest.txt.j2").render(context)
     html = _ENV.get_template("digest.html.j2").render(context)
     return text, html
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """The whole of a short text (a title) split into (segment, is_match) pieces."""
+    pieces: list[tuple[str, bool]] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        if start < cursor or end > len(text):
+            continue
+        pieces += [(text[cursor:start], False), (text[start:end], True)]
+        cursor = end
+    pieces.append((text[cursor:], False))
+    return [p for p in pieces if p[0]]
 
 
 def snippet(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:

@@ -168,10 +168,19 @@ def spread(
             .group_by(Item.story_id)
         ).all()
     )
+    # "first seen" for an analyst is when the story first appeared: the earliest
+    # publication date of its items where known, else when it was first fetched.
+    earliest = dict(
+        session.execute(
+            select(Item.story_id, func.min(func.coalesce(Item.published_at, Item.fetched_at)))
+            .where(Item.story_id.in_(ids))
+            .group_by(Item.story_id)
+        ).all()
+    )
     return {
         story.id: Spread(
             story.id,
-            story.first_seen_at,
+            earliest.get(story.id) or story.first_seen_at,
             story.item_count,
             recent.get(story.id, 0),
             per_source[story.id],

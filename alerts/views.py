@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
 
+from alerts.explain import explanation_lines
 from alerts.render import local_time
+from alerts.scores import format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
-from storage.models import Alert, Item
+from storage.models import Alert, Item, User
 
 DISPLAY_TZ = "Asia/Ho_Chi_Minh"
 
@@ -24,6 +28,24 @@ def alerts_with_items() -> Select[tuple[Alert]]:
     )
 
 
+OPEN = ("new", "in_review")
+SORTS = ("score", "date", "seen")
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue, and how many alerts the filters matched in all."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 def list_alerts(
     db: Database,
     status: str | None = None,
@@ -31,42 +53,94 @@ def list_alerts(
     since: datetime | None = None,
     locality: str | None = None,
     limit: int = 50,
+    **query: Any,
 ) -> list[dict[str, Any]]:
-    query = alerts_with_items().order_by(Alert.score.desc(), Alert.id.desc())
+    """The first ``limit`` matching alerts (for the CLI); see ``queue_page``."""
+    return queue_page(
+        db,
+        status=status,
+        category=category,
+        since=since,
+        locality=locality,
+        per_page=limit,
+        **query,
+    ).rows
 
-    if status:
+
+def queue_page(
+    db: Database,
+    status: str | Sequence[str] | None = None,
+    category: str | None = None,
+    since: datetime | None = None,
+    locality: str | None = None,
+    search: str | None = None,
+    sort: str = "score",
+    page: int = 1,
+    per_page: int = 50,
+    fold: Callable[[str], str] = str.casefold,
+) -> QueuePage:
+    """Alerts matching the filters, sorted, one page of them.
+
+    ``search`` (over title and text) and ``locality`` compare folded forms on both sides:
+    ``fold`` is given by the caller (monitor wiring passes nlp's diacritics folding, so "bo y"
+    finds "Bờ Y"); alerts does not import nlp.
+    """
+    query = alerts_with_items().join(Item, Item.id == Alert.item_id)
+    if isinstance(status, str):
         query = query.where(Alert.status == status)
+    elif status:
+        query = query.where(Alert.status.in_(list(status)))
     if since:
         query = query.where(Alert.created_at >= since)
-    rows = []
+    published = func.coalesce(Item.published_at, Item.fetched_at)
+    order = {
+        "date": (published.desc(), Alert.id.desc()),
+        "seen": (Item.fetched_at.desc(), Alert.id.desc()),
+    }.get(sort, (Alert.score.desc(), Alert.id.desc()))
+    query = query.order_by(*order)
+    needle = fold(search.strip()) if search and search.strip() else None
+    place = fold(locality.strip()) if locality and locality.strip() else None
+    page, per_page = max(1, page), max(1, per_page)
+    first = (page - 1) * per_page
+    rows, total = [], 0
     with db.session() as session:
+        names = display_names(session)
         for alert in session.scalars(query):
-            units = sorted(
-                {
-                    loc["unit"]
-                    for loc in (alert.item.analysis.localities if alert.item.analysis else [])
-                }
-            )
+            analysis = alert.item.analysis
+            units = sorted({loc["unit"] for loc in (analysis.localities if analysis else [])})
             if category and category not in alert.categories:
                 continue
-            if locality and not any(locality.lower() in u.lower() for u in units):
+            if place and not any(place in fold(u) for u in units):
                 continue
-            rows.append(
-                {
-                    "id": alert.id,
-                    "status": alert.status,
-                    "score": alert.score,
-                    "categories": list(alert.categories),
-                    "localities": units,
-                    "source": alert.item.source.name,
-                    "title": alert.item.title,
-                    "url": alert.item.url,
-                    "created_at": alert.created_at,
-                }
-            )
-            if len(rows) >= limit:
-                break
-    return rows
+            if needle and needle not in fold(alert.item.title + "\n" + alert.item.text):
+                continue
+            total += 1
+            if first < total <= first + per_page:
+                rows.append(_queue_row(alert, units, names))
+    return QueuePage(rows, total, page, per_page)
+
+
+def display_names(session: Session) -> dict[str, str]:
+    """Analysts' names as they wish to be shown, by user name (assignees are user names)."""
+    return {u: d or u for u, d in session.execute(select(User.username, User.display_name))}
+
+
+def _queue_row(alert: Alert, units: list[str], names: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "status": alert.status,
+        "score": round_score(alert.score),
+        "categories": list(alert.categories),
+        "localities": units,
+        "source": alert.item.source.name,
+        "title": alert.item.title,
+        "url": alert.item.url,
+        "published_at": alert.item.published_at,
+        "first_seen": alert.item.fetched_at,
+        "assignee": alert.assignee,
+        "assignee_name": names.get(alert.assignee or "", alert.assignee),
+        "created_at": alert.created_at,
+    }
 
 
 def highlight(text: str, spans: list[tuple[int, int]], left: str = "»", right: str = "«") -> str:
@@ -89,9 +163,14 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
         matches = analysis.matches if analysis else []
         localities = analysis.localities if analysis else []
         lines = [
-            f"Alert #{alert.id}  status: {alert.status}  score: {alert.score:.1f}",
+            f"Alert #{alert.id}  status: {alert.status}  score: {format_score(alert.score)}"
+            + (f"  assignee: {alert.assignee}" if alert.assignee else ""),
             f"Source: {item.source.name}  published: "
-            f"{local_time(item.published_at, DISPLAY_TZ)} (Asia/Ho_Chi_Minh)",
+            + (
+                f"{local_time(item.published_at, DISPLAY_TZ)} (Asia/Ho_Chi_Minh)"
+                if item.published_at
+                else "unknown"
+            ),
             f"URL: {item.url}",
             f"Categories: {', '.join(alert.categories)}",
             f"Localities: {', '.join(sorted({loc['unit'] for loc in localities}))}",
@@ -107,6 +186,7 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
             f"{m['start']}-{m['end']} weight {m['weight']}"
             for m in matches
         ]
+        lines += ["", *explanation_lines(getattr(analysis, "explanation", None))]
         if item.story_id is not None:
             info = spread(session, [item.story_id])[item.story_id]
             sources = ", ".join(f"{name} ({count})" for name, count in info.per_source)
@@ -170,7 +250,8 @@ def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, A
                 "clarification": a.clarification,
                 "link": a.clarification_link,
                 "published_at": a.published_at,
-                "updated_at": a.updated_at,
+                # an entry is updated when published or changed, whichever is later
+                "updated_at": max(a.updated_at, a.published_at),
             }
             for a in session.scalars(query)
         ]

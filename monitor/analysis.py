@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -61,6 +62,7 @@ def analyze(
     dry_run: bool = False,
     analyzer: Analyzer | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> AnalysisReport:
     """Analyze what needs it; with ``dry_run`` nothing is written, only reported.
 
@@ -85,6 +87,8 @@ def analyze(
                 session.rollback()
             else:
                 session.commit()
+            if progress is not None:
+                progress(f"  analyzed {report.analyzed} items, {report.flagged} flagged so far")
         if not dry_run:
             report.new_alerts = create_alerts(session, alerts_per_source_per_run(config))
             report.held_back = held_back_alerts(session)

@@ -45,6 +45,14 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def _progress() -> Any:
+    """A printer of progress lines (to stderr) when a person watches a terminal, else None:
+    redirected output and the service's logs stay quiet."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda line: click.echo(line, err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -101,7 +109,7 @@ def collect(ctx: Context, sources: tuple[str, ...]) -> None:
     unknown = set(sources) - {s.name for s in ctx.config.sources}
     if unknown:
         raise click.UsageError(f"unknown source(s): {', '.join(sorted(unknown))}")
-    result = do_collect(ctx.db, ctx.config, sources)
+    result = do_collect(ctx.db, ctx.config, sources, progress=_progress())
     _print_collect(result)
     if result.error:
         raise SystemExit(1)
@@ -138,7 +146,7 @@ def analyze(ctx: Context, rescore: bool, dry_run: bool) -> None:
     from monitor.analysis import analyze as do_analyze
     from monitor.summary import analysis_summary
 
-    report = do_analyze(ctx.db, ctx.config, dry_run=dry_run)
+    report = do_analyze(ctx.db, ctx.config, dry_run=dry_run, progress=_progress())
     click.echo(analysis_summary(report, details=rescore or dry_run, dry_run=dry_run))
 
 
@@ -223,7 +231,7 @@ def run(ctx: Context, once: bool) -> None:
     try:
         if once:
             with InstanceLock(ctx.db):
-                result = run_cycle(ctx.db, ctx.config, Path.cwd())
+                result = run_cycle(ctx.db, ctx.config, Path.cwd(), progress=_progress())
             _print_collect(result.collect)
             click.echo(analysis_summary(result.analysis))
             click.echo(_describe_digest(result.digest))
@@ -244,11 +252,18 @@ def run(ctx: Context, once: bool) -> None:
     show_default=True,
     help="fresh folder for the demo database and outbox",
 )
+@click.option(
+    "--serve",
+    "then_serve",
+    is_flag=True,
+    help="then serve the review pages on the demo data, with a user 'demo' (password printed)",
+)
 @pass_ctx
-def demo(ctx: Context, workdir: Path) -> None:
-    """Run one full cycle against bundled sample outlets on 127.0.0.1 (offline)."""
+def demo(ctx: Context, workdir: Path, then_serve: bool) -> None:
+    """Run one full cycle against bundled sample outlets on 127.0.0.1 (offline), then print
+    the commands that browse its data (or serve it at once with --serve)."""
     from monitor.demo import run_demo
-    from monitor.summary import demo_summary
+    from monitor.summary import demo_next_steps, demo_summary
 
     try:
         result = run_demo(ctx.config_path, workdir.resolve())
@@ -256,6 +271,26 @@ def demo(ctx: Context, workdir: Path) -> None:
         click.echo(f"config error:\n{exc}", err=True)
         raise SystemExit(2) from None
     click.echo(demo_summary(result))
+    if not then_serve:
+        click.echo(demo_next_steps(result, _program(), ctx.config_path))
+        return
+    from monitor.demo import serve_demo
+
+    serve_demo(result, click.echo)
+
+
+def _program() -> str:
+    """How the user started this program, to print commands they can paste."""
+    import os
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "press-monitor":
+        on_path = shutil.which("press-monitor")
+        if on_path and Path(on_path).resolve() == argv0.resolve():
+            return "press-monitor"
+        return os.path.relpath(argv0)
+    return f"{sys.executable} -m monitor"
 
 
 @cli.command()

@@ -11,6 +11,7 @@ import click
 from alerts.export import export_rows, write_export
 from alerts.labels import CATEGORY_LABELS
 from alerts.queue import STATUSES, TransitionError, Verdict, change_status, claim_next
+from alerts.scores import format_score
 from alerts.views import alert_detail, list_alerts
 
 
@@ -23,7 +24,8 @@ def alerts() -> None:
 @click.option("--status", type=click.Choice(STATUSES), help="only this status")
 @click.option("--category", type=click.Choice(sorted(CATEGORY_LABELS)), help="only this category")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="created on or after (UTC date)")
-@click.option("--locality", help="unit name contains this text")
+@click.option("--locality", help="unit name contains this text (diacritics and case ignored)")
+@click.option("--search", help="title or text contains this (diacritics and case ignored)")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON lines")
 @click.pass_obj
@@ -33,11 +35,21 @@ def list_cmd(
     category: str | None,
     since: datetime | None,
     locality: str | None,
+    search: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
+    from nlp.normalize import fold
+
     rows = list_alerts(
-        ctx.db, status=status, category=category, since=since, locality=locality, limit=limit
+        ctx.db,
+        status=status,
+        category=category,
+        since=since,
+        locality=locality,
+        search=search,
+        limit=limit,
+        fold=fold,
     )
     if as_json:
         for row in rows:
@@ -47,7 +59,7 @@ def list_cmd(
         click.echo("no alerts")
     for row in rows:
         click.echo(
-            f"#{row['id']:<5} {row['status']:<14} {row['score']:>5.1f}  "
+            f"#{row['id']:<5} {row['status']:<14} {format_score(row['score']):>5}  "
             f"{','.join(row['categories']):<24} {row['source']:<22} {row['title'][:70]}"
         )
 

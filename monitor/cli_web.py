@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
 
-from alerts.accounts import AccountError, add_user, set_active
+from alerts.accounts import AccountError, add_user, list_users, set_active, set_password
+
+log = logging.getLogger("press_monitor.web")
 
 
 @click.command()
+@click.option("--host", help="address to listen on (default: web.host, 127.0.0.1)")
+@click.option("--port", type=click.IntRange(1, 65535), help="port (default: web.port, 8080)")
+@click.option("--threads", default=8, show_default=True, help="worker threads")
 @click.pass_obj
-def serve(ctx: object) -> None:
-    """Serve the review pages (bound to 127.0.0.1 by default)."""
-    from werkzeug.serving import run_simple
+def serve(ctx: object, host: str | None, port: int | None, threads: int) -> None:
+    """Serve the review pages with waitress (a production WSGI server), one access log line
+    per request. Put a TLS reverse proxy in front to serve beyond this machine."""
+    import waitress
 
-    from alerts.web import create_app
     from monitor.wiring import web_options
+    from web.accesslog import AccessLog
+    from web.app import create_app
 
-    app = create_app(ctx.db, web_options(ctx.config))
-    run_simple(ctx.config.web.host, ctx.config.web.port, app, threaded=True)
+    host = host or ctx.config.web.host
+    port = port or ctx.config.web.port
+    app = AccessLog(create_app(ctx.db, web_options(ctx.config)))
+    log.info("review pages on http://%s:%s/", host, port)
+    click.echo(f"serving the review pages on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="press-monitor")
 
 
 @click.group()
 def users() -> None:
     """Analyst accounts for the review pages."""
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @users.command("add")
@@ -33,10 +51,8 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="read the password from stdin")
 @click.pass_obj
 def users_add(ctx: object, username: str, display_name: str, password_stdin: bool) -> None:
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    """Add an analyst."""
+    password = _password(password_stdin)
     try:
         with ctx.db.session() as session:
             add_user(session, username, password, display_name)
@@ -45,13 +61,54 @@ def users_add(ctx: object, username: str, display_name: str, password_stdin: boo
     click.echo(f"user {username} added")
 
 
+@users.command("list")
+@click.pass_obj
+def users_list(ctx: object) -> None:
+    """List analysts: name, display name, enabled or disabled, created (UTC)."""
+    with ctx.db.session() as session:
+        rows = [(u.username, u.display_name, u.active, u.created_at) for u in list_users(session)]
+    if not rows:
+        click.echo("no users")
+    for username, display, active, created in rows:
+        state = "enabled" if active else "disabled"
+        click.echo(f"{username:<20} {state:<9} {created:%Y-%m-%d}  {display}")
+
+
 @users.command("disable")
 @click.argument("username")
 @click.pass_obj
 def users_disable(ctx: object, username: str) -> None:
+    """Disable an analyst (ends their sessions)."""
+    _set_active(ctx, username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+@click.pass_obj
+def users_enable(ctx: object, username: str) -> None:
+    """Enable a disabled analyst again."""
+    _set_active(ctx, username, True)
+
+
+def _set_active(ctx: object, username: str, active: bool) -> None:
     try:
         with ctx.db.session() as session:
-            set_active(session, username, False)
+            set_active(session, username, active)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"user {username} disabled")
+    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the password from stdin")
+@click.pass_obj
+def users_set_password(ctx: object, username: str, password_stdin: bool) -> None:
+    """Set a new password (ends the user's open sessions)."""
+    password = _password(password_stdin)
+    try:
+        with ctx.db.session() as session:
+            set_password(session, username, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"password of {username} changed; their open sessions ended")

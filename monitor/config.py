@@ -312,6 +312,10 @@ class Web(Strict):
     secret_key_env: str = "PRESS_MONITOR_WEB_SECRET"
     session_hours: Annotated[float, Field(gt=0)] = 8
     feed_title: str = "Thông tin đính chính"
+    per_page: Annotated[int, Field(gt=0, le=500)] = 50  # alerts per queue page
+    login_failures_per_user: Annotated[int, Field(gt=0)] = 5
+    login_failures_per_address: Annotated[int, Field(gt=0)] = 20
+    login_window_minutes: Annotated[float, Field(gt=0)] = 15
 
     def secret_key(self) -> str | None:
         return os.environ.get(self.secret_key_env)

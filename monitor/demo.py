@@ -7,6 +7,7 @@ fresh SQLite database, so the demo exercises the same code as production.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -80,3 +81,25 @@ def run_demo(config_path: str | Path | None, workdir: Path) -> DemoResult:
         finally:
             db.dispose()
     return DemoResult(workdir, config, cycle)
+
+
+def serve_demo(result: DemoResult, echo: Callable[[str], None]) -> None:
+    """Serve the review pages on the demo database, with a fresh user 'demo'."""
+    import secrets
+
+    import waitress
+
+    from alerts.accounts import add_user
+    from monitor.wiring import web_options
+    from web.accesslog import AccessLog
+    from web.app import create_app
+
+    password = secrets.token_urlsafe(12)
+    db = Database(result.config.database_url)
+    with db.session() as session:
+        add_user(session, "demo", password, "Người dùng thử")
+    web = result.config.web
+    echo(f"\nreview pages: http://{web.host}:{web.port}/  user: demo  password: {password}")
+    echo("(Ctrl+C to stop)")
+    app = AccessLog(create_app(db, web_options(result.config)))
+    waitress.serve(app, host=web.host, port=web.port, threads=4, ident="press-monitor")

@@ -12,6 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+
 from crawler.encoding import charset_from_content_type, decode_body
 from crawler.extract import ExtractionError, extract_article
 from crawler.guard import FetchGuard, ForbiddenAddress
@@ -23,6 +25,7 @@ from monitor.analysis import AnalysisReport
 from monitor.config import Config
 from storage.db import Database
 from storage.items import ItemData, upsert_item
+from storage.models import Item
 from storage.sources import ensure_source, record_failure, record_success
 
 TIPLINE, SUBMITTED = "tipline", "submitted"
@@ -92,21 +95,34 @@ class Submitted:
     canonical_url: str
     title: str
     new: bool
+    item_id: int
 
 
-def submit(db: Database, config: Config, target: str, timeout: float = 30) -> Submitted:
-    """An analyst brings in a URL (fetched and extracted) or a text."""
+def submit(
+    db: Database, config: Config, target: str, timeout: float = 30, title: str | None = None
+) -> Submitted:
+    """An analyst brings in a URL (fetched and extracted) or a text.
+
+    A text stays text: it gets a title only when one is given, so the title multiplier of
+    the score does not apply to the whole of it. Empty or blank input is refused.
+    """
+    if not target.strip():
+        raise SubmitError("nothing to submit: the text is empty or only whitespace")
     if target.startswith(("http://", "https://")):
-        title, text, url, canonical = _fetch(target, config, timeout)
+        fetched_title, text, url, canonical = _fetch(target, config, timeout)
+        title = title if title is not None else fetched_title
     else:
         text = normalize_text(target)
-        title = text.split("\n", 1)[0][:200]
+        if not text.strip():
+            raise SubmitError("nothing to submit: the text is empty or only whitespace")
         canonical = "submitted:" + hashlib.sha256(text.encode()).hexdigest()[:32]
         url = canonical
+    title = normalize_text(title or "")
     with db.session() as session:
         source_id = ensure_source(session, SUBMITTED, SUBMITTED, "cli")
         outcome = upsert_item(session, ItemData(source_id, url, canonical, title, text))
-    return Submitted(canonical, title, outcome == "new")
+        item_id = session.scalar(select(Item.id).where(Item.canonical_url == canonical))
+    return Submitted(canonical, title, outcome == "new", int(item_id or 0))
 
 
 class _GuardedRedirects(urllib.request.HTTPRedirectHandler):

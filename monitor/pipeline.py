@@ -19,6 +19,7 @@ from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
 from monitor.instance import crawl_inheritance
 from monitor.logcontext import set_run
+from monitor.progress import Reporter, watch_sources
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
@@ -55,24 +56,30 @@ def close_stale_runs(db: Database) -> None:
         log.warning("closed %d run(s) left running by a stopped process as interrupted", closed)
 
 
-def collect(db: Database, config: Config, sources: Sequence[str] = ()) -> CollectResult:
+def collect(
+    db: Database, config: Config, sources: Sequence[str] = (), progress: Reporter | None = None
+) -> CollectResult:
+    """Fetch due sources; ``progress`` (a terminal's printer, or None) hears each source as
+    it answers."""
     with db.session() as session:
         sync_sources(session, source_specs(config))
-        run_id = start_run(session, "collect").id
+        run = start_run(session, "collect")
+        run_id, started = run.id, run.started_at
     set_run(run_id)
     error = None
     try:
-        fds, env = crawl_inheritance()
-        crawl(
-            db.url,
-            run_id,
-            scrapy_settings(config),
-            sources,
-            timeout=config.crawler.run_timeout_seconds,
-            inherit_fds=fds,
-            extra_env=env,
-            spiders=_spiders(config, sources),
-        )
+        with watch_sources(db, started, progress):
+            fds, env = crawl_inheritance()
+            crawl(
+                db.url,
+                run_id,
+                scrapy_settings(config),
+                sources,
+                timeout=config.crawler.run_timeout_seconds,
+                inherit_fds=fds,
+                extra_env=env,
+                spiders=_spiders(config, sources),
+            )
     except CollectionError as exc:
         error = str(exc)
         log.error("collection run %s failed: %s", run_id, exc)
@@ -131,11 +138,13 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
     return run_digest(db, digest_options(config, base_dir), force=force)
 
 
-def run_cycle(db: Database, config: Config, base_dir: Path) -> CycleResult:
+def run_cycle(
+    db: Database, config: Config, base_dir: Path, progress: Reporter | None = None
+) -> CycleResult:
     """One full cycle; the caller holds the instance lock."""
     close_stale_runs(db)
-    collected = collect(db, config)
-    report = analyze(db, config)
+    collected = collect(db, config, progress=progress)
+    report = analyze(db, config, progress=progress)
     group_stories(db)
     outcome = digest(db, config, base_dir)
     return CycleResult(collected, report, outcome)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
-from alerts.render import local_time
+from alerts.render import local_time as _local_time
 from monitor.analysis import AnalysisReport
 from storage.db import Database
 from storage.models import Digest, RunSourceStat, Source, utcnow
@@ -23,6 +24,12 @@ from storage.status import (
 FAILURE_LIMIT = 3
 STUCK_AFTER = timedelta(hours=1)  # a digest pending or sending this long is stuck
 TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_time(value: object, timezone: str) -> str:
+    """As analysts' pages show times, but English ("never") where there is none: this is
+    the command line."""
+    return _local_time(value, timezone) if value is not None else "never"  # type: ignore[arg-type]
 
 
 def demo_summary(result: object) -> str:
@@ -45,6 +52,27 @@ def demo_summary(result: object) -> str:
         lines.append(f"  digest:   {digest.state}")
     lines.append(f"  database: {result.config.database_url}")
     return "\n".join(lines)
+
+
+def demo_next_steps(result: object, prog: str, config_path: Path) -> str:
+    """The exact commands that look at the demo's database (status, queue, review pages)."""
+    database = result.config.database_url
+    config = config_path.resolve()
+    return "\n".join(
+        [
+            "",
+            "Look at the demo's data (POSIX shell; on Windows use `set NAME=value`):",
+            f"  export PRESS_MONITOR_CONFIG={config}",
+            f"  export PRESS_MONITOR_DATABASE_URL={database}",
+            f"  {prog} status",
+            f"  {prog} alerts list",
+            f"  {prog} users add analyst     # asks for a password (10 characters or more)",
+            f"  {prog} serve                 # then open http://{result.config.web.host}:"
+            f"{result.config.web.port}/ and log in",
+            f"Or in one step: {prog} demo --serve  (creates the user 'demo' and prints its "
+            "password)",
+        ]
+    )
 
 
 def status_report(db: Database, failure_limit: int = FAILURE_LIMIT) -> tuple[str, bool]:

@@ -11,12 +11,13 @@ from typing import Any
 
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
-from alerts.web import WebOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.rule_packs import effective_rules
+from nlp.normalize import fold
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
 from storage.sources import SourceSpec
+from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:
@@ -151,4 +152,9 @@ def web_options(config: Config) -> WebOptions:
         base_url=config.web.base_url,
         feed_title=config.web.feed_title,
         timezone=config.digest.timezone,
+        fold=fold,
+        per_page=config.web.per_page,
+        login_failures_per_user=config.web.login_failures_per_user,
+        login_failures_per_address=config.web.login_failures_per_address,
+        login_window_minutes=config.web.login_window_minutes,
     )

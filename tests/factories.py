@@ -19,6 +19,9 @@ def flagged_item(
     text: str = "Người dân xôn xao vì tin đồn lừa đảo ở huyện Ngọc Hồi.",
     url: str | None = None,
     score: float = 5.0,
+    unit: str = "Huyện Ngọc Hồi, Tỉnh Kon Tum",
+    published_at: datetime | None = datetime(2025, 7, 1, 2, 30),
+    explanation: dict | None = None,
 ) -> int:
     """Store a source, an item, a flagged analysis and its alert; return the alert id."""
     with db.session() as session:
@@ -29,7 +32,7 @@ def flagged_item(
     with db.session() as session:
         upsert_item(
             session,
-            ItemData(source_id, url, url, title, text, published_at=datetime(2025, 7, 1, 2, 30)),
+            ItemData(source_id, url, url, title, text, published_at=published_at),
         )
     with db.session() as session:
         item = session.query(Item).filter_by(canonical_url=url).one()
@@ -42,7 +45,7 @@ def flagged_item(
             {
                 "localities": [
                     {
-                        "unit": "Huyện Ngọc Hồi, Tỉnh Kon Tum",
+                        "unit": unit,
                         "surface": "huyện Ngọc Hồi",
                         "start": text.index("huyện"),
                         "end": text.index("huyện") + 14,
@@ -62,6 +65,7 @@ def flagged_item(
                 ],
                 "score": score,
                 "flagged": True,
+                **({"explanation": explanation} if explanation is not None else {}),
             },
             item.source.trust,
         )

@@ -1,7 +1,9 @@
 """End to end in a real headless browser (Debian's chromium, installed by `make test-deps`).
 
-An analyst logs in, opens an alert from the queue, records a verdict with a clarification,
-and the press sees it in the clarifications feed. A screenshot is kept in test-artifacts/.
+An analyst logs in, searches the queue without diacritics, opens an alert, reads the score
+explanation, claims it, records a verdict with a clarification, looks at the overview's
+charts, and the press sees the clarification in the feed. Screenshots of the queue, the
+alert, the overview and the clarifications are kept in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import feedparser
 import pytest
 
 from alerts.accounts import add_user
-from alerts.web import WebOptions, create_app
+from nlp.normalize import fold
 from storage.db import Database
 from tests.factories import flagged_item
 from tests.helpers import ROOT
 from tests.web_client import Client, serving
+from web.app import WebOptions, create_app
 
 pytestmark = pytest.mark.slow
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -94,17 +97,55 @@ def wait_for_text(browser: object, css: str, text: str) -> str:
     return browser.find_element(By.CSS_SELECTOR, css).text
 
 
+EXPLANATION = {
+    "contributions": [
+        {
+            "rule": "rumour:tin đồn",
+            "category": "rumour",
+            "field": "text",
+            "surface": "tin đồn",
+            "weight": 2.0,
+            "factors": [],
+            "value": 2.0,
+        }
+    ],
+    "trust": "social",
+    "trust_factor": 1.8,
+    "total": 2.0,
+    "score": 3.6,
+    "threshold": 2.5,
+    "flagged": True,
+    "notes_vi": [],
+}
+
+
+def shoot(browser: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 1000
+
+
 def test_analyst_records_a_verdict_and_the_press_sees_it(
     browser: object,
     sqlite_db: Database,
 ) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     with sqlite_db.session() as session:
         add_user(session, "lan", "mat-khau-du-dai", "Nguyễn Thị Lan")
-    flagged_item(sqlite_db, title="Tin đồn cắt điện 3 ngày ở huyện Ngọc Hồi")
-    app = create_app(sqlite_db, WebOptions(secret_key="browser-test"))
+    flagged_item(sqlite_db, 1, title="Tin đồn cắt điện 3 ngày ở huyện Ngọc Hồi")
+    flagged_item(
+        sqlite_db,
+        2,
+        title="Tin đồn đóng cửa khẩu Bờ Y từ tuần sau",
+        text="Người dân lo lắng vì tin đồn đóng cửa khẩu ở huyện Ngọc Hồi cũ, nay là xã Bờ Y.",
+        unit="Xã Bờ Y, Tỉnh Quảng Ngãi",
+        score=3.6,
+        explanation=EXPLANATION,
+    )
+    app = create_app(sqlite_db, WebOptions(secret_key="browser-test", fold=fold))
     with serving(app) as base:
         navigate(browser, lambda: browser.get(base + "/"))
         browser.find_element(By.ID, "username").send_keys("lan")
@@ -112,25 +153,55 @@ def test_analyst_records_a_verdict_and_the_press_sees_it(
         navigate(browser, browser.find_element(By.ID, "login").click)
         wait_for_text(browser, "h1", "Hàng đợi cảnh báo")
 
-        navigate(browser, browser.find_element(By.CSS_SELECTOR, "a.alert-link").click)
-        wait_for_text(browser, "h2", "Tin đồn cắt điện")
+        # search without diacritics: "bo y" finds "Bờ Y", and only it
+        browser.find_element(By.ID, "search").send_keys("bo y")
+        navigate(browser, browser.find_element(By.ID, "apply").click)
+        wait_for_text(browser, "#count", "1 cảnh báo")
+        rows = browser.find_elements(By.CSS_SELECTOR, "a.alert-title")
+        assert [r.text for r in rows] == ["Tin đồn đóng cửa khẩu Bờ Y từ tuần sau"]
+        shoot(browser, "queue.png")
+
+        navigate(browser, rows[0].click)
+        wait_for_text(browser, "h2", "cửa khẩu Bờ Y")
+        explanation = wait_for_text(browser, "#explanation", "Cộng:")
+        assert "tin đồn rumour:tin đồn nội dung 2" in explanation
+        assert "hệ số tin cậy của nguồn (mạng xã hội) 1.8 = 3.6" in explanation
+        assert "ngưỡng 2.5" in explanation
+
+        navigate(browser, browser.find_element(By.ID, "claim").click)
+        wait_for_text(browser, ".flash", "Bạn đã nhận xác minh.")
+        assert "Nguyễn Thị Lan" in browser.find_element(By.TAG_NAME, "header").text
+        wait_for_text(browser, "#assignee", "lan")
+        browser.set_window_size(1200, 1900)
+        shoot(browser, "alert.png")
+        browser.set_window_size(1200, 900)
+
         Select(browser.find_element(By.ID, "status")).select_by_value("verified_false")
-        browser.find_element(By.ID, "note").send_keys("Đã xác minh với Điện lực")
+        browser.find_element(By.ID, "note").send_keys("Đã xác minh với Biên phòng")
         browser.find_element(By.ID, "clarification").send_keys(
-            "Điện lực khẳng định không có kế hoạch cắt điện 3 ngày."
+            "Đồn Biên phòng khẳng định cửa khẩu Bờ Y vẫn hoạt động bình thường."
         )
         browser.find_element(By.ID, "publish").click()
         navigate(browser, browser.find_element(By.ID, "save").click)
         wait_for_text(browser, ".flash", "Đã lưu.")
         assert "Sai sự thật" in wait_for_text(browser, "h1", "Sai sự thật")
 
+        navigate(browser, lambda: browser.get(base + "/overview"))
+        wait_for_text(browser, "h1", "Tổng quan")
+        WebDriverWait(browser, TIMEOUT).until(
+            lambda b: b.execute_script(
+                "return [...document.querySelectorAll('img.chart')]"
+                ".every(i => i.complete && i.naturalWidth > 0)"
+            )
+        )
+        browser.set_window_size(1200, 1700)
+        shoot(browser, "overview.png")
+        browser.set_window_size(1200, 900)
+
         navigate(browser, lambda: browser.get(base + "/clarifications"))
-        wait_for_text(browser, "body", "không có kế hoạch cắt điện 3 ngày")
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "clarifications.png"
-        browser.save_screenshot(str(shot))
-        assert shot.stat().st_size > 1000
+        wait_for_text(browser, "body", "vẫn hoạt động bình thường")
+        shoot(browser, "clarifications.png")
 
         feed = feedparser.parse(Client(base).get("/clarifications.atom").body.encode())
     assert not feed.bozo
-    assert "không có kế hoạch cắt điện 3 ngày" in feed.entries[0].summary
+    assert "vẫn hoạt động bình thường" in feed.entries[0].summary

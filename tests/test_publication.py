@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from alerts.queue import Verdict, change_status, set_published
 from alerts.views import published_clarifications
-from alerts.web import WebOptions, create_app
 from storage.db import Database
 from storage.items import ItemData, upsert_item
 from storage.models import Alert, AlertEvent, Item
 from tests.factories import flagged_item
 from tests.helpers import ROOT, run_cli
 from tests.web_client import Client, serving
+from web.app import WebOptions, create_app
 
 CLAIM = "Tin đồn cắt điện toàn huyện Ngọc Hồi"
 EDITED = "Chủ tịch huyện nhận hối lộ (bài đã sửa sau khi đính chính)"

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from alerts.accounts import add_user
-from alerts.web import WebOptions, create_app
 from storage.db import Database
 from storage.models import Alert, AlertEvent, User
 from tests.factories import flagged_item
 from tests.helpers import ROOT, run_cli
 from tests.web_client import Client, serving
+from web.app import WebOptions, create_app
 
 PASSWORD = "mat-khau-du-dai"
 HOSTILE = '<script>alert("xss")</script> Tin đồn ở huyện Ngọc Hồi'

@@ -42,8 +42,8 @@ class Client:
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
         )
 
-    def get(self, path: str) -> Page:
-        return self._open(urllib.request.Request(self.base + path))
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Page:
+        return self._open(urllib.request.Request(self.base + path, headers=headers or {}))
 
     def post(self, path: str, form: dict[str, str]) -> Page:
         data = urllib.parse.urlencode(form).encode()

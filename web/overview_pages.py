@@ -1,0 +1,25 @@
+"""The overview: what came in and what was flagged, per day, source and category, as charts
+and tables."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from alerts.overview import overview
+from web import charts
+from web.auth import login_required
+from web.context import db
+
+bp = Blueprint("overview", __name__)
+
+
+@bp.get("/overview")
+@login_required
+def index() -> str:
+    data = overview(db())
+    images = {
+        "categories": charts.alerts_by_category(data["series_days"], data["alerts_by_category"]),
+        "sources": charts.items_by_source(data["series_days"], data["items_by_source"]),
+        "verdicts": charts.verdicts(data["verdicts"]),
+    }
+    return render_template("overview.html", data=data, charts=images)
