@@ -86,3 +86,26 @@ def test_mostly_dismissed_rules_stand_out(tmp_path: Path) -> None:
     table = run_cli("--config", str(config), "rules", "report", cwd=tmp_path).stdout
     line = next(row for row in table.splitlines() if row.startswith("dam_break_rumour"))
     assert line.endswith("<- mostly dismissed") and " 0.00" in line
+
+
+def test_overview_page_shows_rule_precision(tmp_path: Path) -> None:
+    from alerts.accounts import add_user
+    from nlp.normalize import fold
+    from tests.web_client import Client, serving
+    from web.app import WebOptions, create_app
+
+    db_url = f"sqlite:///{tmp_path / 'pm.db'}"
+    config = write_config(tmp_path / "config.yaml", database_url=db_url)
+    db = Database(db_url)
+    seed_and_review(db, config)
+    with db.session() as session:
+        add_user(session, "lan", "mat-khau-du-dai", "Nguyễn Thị Lan")
+    with serving(create_app(db, WebOptions(secret_key="k", fold=fold))) as base:
+        client = Client(base)
+        assert client.login("lan", "mat-khau-du-dai").status == 302
+        page = client.get("/overview")
+    assert page.status == 200
+    table = page.body.split('<table id="rules">', 1)[1].split("</table>", 1)[0]
+    row = next(r for r in table.split("<tr") if "dam_break_rumour" in r)
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    assert cells[1:] == ["3", "0", "0", "1", "1", "1", "67%"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from alerts.overview import overview
+from alerts.rule_report import rule_verdicts
 from web import charts
 from web.auth import login_required
 from web.context import db
@@ -22,4 +23,6 @@ def index() -> str:
         "sources": charts.items_by_source(data["series_days"], data["items_by_source"]),
         "verdicts": charts.verdicts(data["verdicts"]),
     }
-    return render_template("overview.html", data=data, charts=images)
+    with db().session() as session:
+        rules = rule_verdicts(session)
+    return render_template("overview.html", data=data, charts=images, rules=rules)
