@@ -182,7 +182,9 @@ class QueryRule(Strict):
 
     @field_validator("query")
     @classmethod
-    def _parses(cls, value: str) -> str:
+    def _parses(cls, value: str, info: ValidationInfo) -> str:
+        if (info.context or {}).get("shipped_pack"):
+            return value  # parsed when an analyzer is built; tests parse every pack query
         from nlp.query import parse_query
 
         parse_query(value)
@@ -412,6 +414,12 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
+def read_yaml(text: str) -> object:
+    """YAML with libyaml's C loader when PyYAML has it (it ships in the wheels): the pure
+    Python loader took a fifth of a quick command's start-up."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def resolve_path(path: str | Path | None) -> Path:
     if path:
         return Path(path)
@@ -422,7 +430,7 @@ def load_config(path: str | Path | None = None) -> Config:
     """Read and validate config.yaml; the database URL may be overridden from the environment."""
     file = resolve_path(path)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = read_yaml(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(file, [("", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:

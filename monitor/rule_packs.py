@@ -33,17 +33,19 @@ def available_packs() -> list[str]:
 
 @cache
 def load_pack(name: str) -> tuple[QueryRule, ...]:
-    from monitor.config import QueryRule, _key_path
+    from monitor.config import QueryRule, _key_path, read_yaml
 
     path = PACKS_DIR / f"{name}.yaml"
     if not path.is_file():
         raise PackError(f"unknown rule pack {name!r} (available: {', '.join(available_packs())})")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise PackError(f"rule pack {path.name}: invalid YAML: {exc}") from None
     try:
-        rules = TypeAdapter(list[QueryRule]).validate_python(raw.get("rules", []))
+        rules = TypeAdapter(list[QueryRule]).validate_python(
+            raw.get("rules", []), context={"shipped_pack": True}
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = _key_path(("rules", *first["loc"]))

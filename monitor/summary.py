@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from alerts.render import local_time as _local_time
-from monitor.analysis import AnalysisReport
 from storage.db import Database
 from storage.models import Digest, RunSourceStat, Source, utcnow
 from storage.service_jobs import scheduled_jobs
+
+if TYPE_CHECKING:
+    from monitor.analysis import AnalysisReport
 from storage.status import (
     alert_counts,
     api_units_since,

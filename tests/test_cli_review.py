@@ -271,3 +271,11 @@ def test_demo_prints_commands_that_browse_its_database(tmp_path: Path) -> None:
         client = Client(base)
         assert client.login("demo", password).status == 302
         assert "giả danh công an" in client.get("/").body
+
+
+def test_help_lists_every_command_though_they_load_lazily(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("alerts", "serve", "users", "intake", "submit", "eval", "rules", "status"):
+        assert f"  {command}" in result.stdout
+    assert run_cli("rules", "--help", cwd=tmp_path).returncode == 0

@@ -159,3 +159,13 @@ def test_own_rules_replace_and_disable_pack_rules(tmp_path: Path) -> None:
     assert "easy_job_deposit" not in rules
     assert rules["dam_break_rumour"].query == '"vỡ đập"'
     assert len(rules) == len(pack) - 1
+
+
+def test_every_shipped_pack_query_parses() -> None:
+    """Commands load packs without parsing their queries (start-up); this test parses them."""
+    from monitor.rule_packs import available_packs, load_pack
+    from nlp.query import parse_query
+
+    for pack in available_packs():
+        for rule in load_pack(pack):
+            parse_query(rule.query)

@@ -173,3 +173,14 @@ def test_upgrade_keeps_data_from_the_first_schema(db_url: str) -> None:
             assert item.canonical_url == "http://x/1" and item.needs_fulltext is False
     finally:
         upgraded.dispose()
+
+
+def test_schema_heads_read_without_alembic_match_alembics_own() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS_DIR, migration_heads
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert migration_heads() == set(ScriptDirectory.from_config(config).get_heads())
