@@ -14,6 +14,7 @@ a new publication, which freezes the claim anew.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -155,20 +156,7 @@ def change_status(session: Session, alert_id: int, verdict: Verdict) -> Alert:
         # a publication made meanwhile would be withdrawn without its audit entry
         published = Alert.published_at.is_not(None)
         expected.append(published if was_published else ~published)
-    try:
-        result = session.execute(
-            update(Alert)
-            .where(*expected)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    except OperationalError as exc:
-        # SQLite: another writer changed the database since this transaction read it.
-        if "locked" not in str(exc).lower():
-            raise
-        raise _changed_meanwhile(alert_id) from exc
-    if result.rowcount != 1:
-        raise _changed_meanwhile(alert_id)
+    _update_if_unchanged(session, alert_id, expected, values)
 
     session.add(
         AlertEvent(
@@ -229,6 +217,29 @@ def release(session: Session, alert_id: int, actor: str) -> Alert:
     return alert
 
 
+def _update_if_unchanged(
+    session: Session, alert_id: int, expected: list[Any], values: dict[str, Any]
+) -> None:
+    """One conditional UPDATE: it applies only if the alert is still as this change read it.
+
+    Of two analysts acting at once only one matches; the other is told to reload. On SQLite
+    a writer that changed the database since this transaction read it shows as "locked".
+    """
+    try:
+        result = session.execute(
+            update(Alert)
+            .where(*expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:
+        if "locked" not in str(exc).lower():
+            raise
+        raise _changed_meanwhile(alert_id) from exc
+    if result.rowcount != 1:
+        raise _changed_meanwhile(alert_id)
+
+
 def _changed_meanwhile(alert_id: int) -> TransitionError:
     return TransitionError(
         CHANGED_MEANWHILE.format(alert_id=alert_id), "changed_meanwhile", alert_id=alert_id
@@ -284,19 +295,7 @@ def set_published(session: Session, alert_id: int, publish: bool, actor: str) ->
         condition = (Alert.status == alert.status) & Alert.published_at.is_(None)
     else:
         values, condition = dict(UNPUBLISHED), Alert.published_at.is_not(None)
-    try:
-        result = session.execute(
-            update(Alert)
-            .where(Alert.id == alert_id, condition)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    except OperationalError as exc:
-        if "locked" not in str(exc).lower():
-            raise
-        raise _changed_meanwhile(alert_id) from exc
-    if result.rowcount != 1:
-        raise _changed_meanwhile(alert_id)
+    _update_if_unchanged(session, alert_id, [Alert.id == alert_id, condition], values)
     session.add(
         AlertEvent(
             alert_id=alert_id,

@@ -66,3 +66,18 @@ def missing_source_config(tmp_path: Path, base_url: str) -> Path:
         database_url=f"sqlite:///{tmp_path / 'pm.db'}",
         outbox=str(tmp_path / "outbox"),
     )
+
+
+def start(config: Path, *args: str) -> subprocess.Popen[str]:
+    """The CLI as a background process in its own session (a process group to signal), with
+    none of the caller's PRESS_MONITOR_ variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESS_MONITOR_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=config.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

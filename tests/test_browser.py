@@ -75,14 +75,33 @@ def navigate(browser: object, action: Callable[[], object]) -> None:
     to go stale, then for the new document to be complete, removes that race.
     """
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old_page = browser.find_element(By.TAG_NAME, "html")
     action()
     wait = WebDriverWait(browser, TIMEOUT)
-    wait.until(ec.staleness_of(old_page))
+    wait.until(lambda _b: gone(old_page))
     wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def gone(element: object) -> bool:
+    """Whether the element's document was replaced.
+
+    Selenium's staleness_of only knows StaleElementReferenceException; in the middle of a
+    navigation chromedriver may instead answer "Node with given id does not belong to the
+    document" (a plain WebDriverException), which means the same thing.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()  # type: ignore[attr-defined]
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def wait_for_text(browser: object, css: str, text: str) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ from monitor.fixture_server import FixtureServer
 from monitor.pipeline import collect
 from storage.db import Database
 from tests.conftest import drop_pg_schema, pg_schema_url
-from tests.helpers import base_config
+from tests.helpers import base_config, start
 
 pytestmark = pytest.mark.slow
 
@@ -124,19 +122,6 @@ def config_data(base: str, db_url: str, tmp_path: Path, **crawler: object) -> di
 def write(path: Path, data: dict) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def start(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESS_MONITOR_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), *args],
-        cwd=config.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def test_database_url_is_not_on_the_crawler_command_line(

@@ -20,7 +20,7 @@ import yaml
 
 from monitor.demo import SITE
 from monitor.fixture_server import FixtureServer, copy_with_base
-from tests.helpers import base_config
+from tests.helpers import base_config, start
 
 pytestmark = pytest.mark.slow
 
@@ -80,19 +80,6 @@ def write(
     }
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def start(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESS_MONITOR_")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), *args],
-        cwd=config.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
 
 
 def kill_all(pid: int) -> None:
