@@ -32,7 +32,7 @@ from typing import Any
 
 from nlp.gazetteer import build_gazetteer
 from nlp.locality import LocalityTagger
-from nlp.matcher import PhraseMatcher
+from nlp.matcher import PhraseMatcher, typed_with_diacritics
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
 from nlp.regex_guard import compile_guarded
@@ -131,6 +131,7 @@ class Analyzer:
         )
 
     def _match(self, folded: FoldedText, notes: list[str]) -> list[_Found]:
+        accented = typed_with_diacritics(folded.original)  # once for both matchers
         found = [
             _Found(
                 hit.payload.name,
@@ -138,11 +139,11 @@ class Analyzer:
                 hit.payload.weight,
                 Span(hit.start, hit.end, hit.surface),
             )
-            for hit in self.keywords.find(folded)
+            for hit in self.keywords.find(folded, accented)
         ]
         found = _drop_nested(found)
         found += self._pattern_matches(folded, notes)
-        for number, hit in enumerate(self.queries.find(folded)):
+        for number, hit in enumerate(self.queries.find(folded, accented)):
             rule = self.rules.queries[hit.index]
             for start, end in hit.spans:
                 span = Span(start, end, folded.original[start:end])

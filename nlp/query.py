@@ -96,8 +96,13 @@ class Term:
         """The term's identity: its own spelling (so "giả" and "giá" stay two terms)."""
         return " ".join(unicodedata.normalize("NFC", self.text).lower().split())
 
+    @property
+    def spelled(self) -> str:
+        """The term as a phrase matcher takes it: its text, with * for a prefix."""
+        return self.text + ("*" if self.prefix else "")
+
     def __str__(self) -> str:
-        return f'"{self.text}{"*" if self.prefix else ""}"'
+        return f'"{self.spelled}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +267,6 @@ class CompiledQueries:
         for node in self.nodes:
             for term in terms(node):
                 keys.setdefault((term.key, term.prefix), len(keys))
-        self._term_ids = keys
         self._matcher: PhraseMatcher[int] = PhraseMatcher(
             (text + ("*" if prefix else ""), tid) for (text, prefix), tid in keys.items()
         )
@@ -274,10 +278,11 @@ class CompiledQueries:
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def find(self, text: FoldedText) -> list[QueryHit]:
+    def find(self, text: FoldedText, accented: bool | None = None) -> list[QueryHit]:
+        """Queries that hold; ``accented`` as for PhraseMatcher.find (computed when None)."""
         hits = sorted(
             (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
-            for hit in self._matcher.find(text)
+            for hit in self._matcher.find(text, accented)
         )
         if not hits:
             return []

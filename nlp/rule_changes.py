@@ -66,7 +66,7 @@ def change_scope(old: RuleSet | None, new: RuleSet, old_revision: str | None = N
     changed |= {n for n in old_queries if new_queries.get(n) != old_queries[n]}
     for name, query in new_queries.items():
         if old_queries.get(name) != query:
-            added_phrases += [str(t).strip('"') for t in positive_terms(parse_query(query.query))]
+            added_phrases += [t.spelled for t in positive_terms(parse_query(query.query))]
     return ChangeScope(
         scoring=old.scoring != new.scoring,
         changed_rules=changed,
