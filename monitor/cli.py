@@ -85,6 +85,7 @@ class LazyGroup(click.Group):
         "submit": "monitor.cli_intake:submit",
         "eval": "monitor.cli_rules:eval_command",
         "rules": "monitor.cli_rules:rules_group",
+        "learn": "monitor.cli_learn:learn",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -297,6 +297,39 @@ class Service(Strict):
         return value
 
 
+class Learning(Strict):
+    """The learned second opinion (`press-monitor learn`; monitor/learning.py)."""
+
+    # cron for retraining in the service (service time zone); null: only `learn` retrains
+    schedule: str | None = "0 2 * * 0"
+    # labelled JSON lines (files or folders, as for `eval`) learned with the verdicts;
+    # relative paths are relative to the working directory, like outbox
+    seeds: list[str] = []
+    # the model may flag an item the rules did not (only with a locality mention and
+    # p >= flag_threshold); false: it orders and informs, never flags
+    may_flag: bool = False
+    flag_threshold: Annotated[float, Field(gt=0.5, le=1)] = 0.9
+    folds: Annotated[int, Field(ge=2, le=20)] = 5
+    # a model must beat a random ranking's average precision by this much
+    min_lift: Annotated[float, Field(ge=0, le=1)] = 0.15
+    # a new model may be this much lower in cross-validated F1 or average precision
+    tolerance: Annotated[float, Field(ge=0, le=1)] = 0.02
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_cron(value)
+        return value
+
+    @field_validator("seeds")
+    @classmethod
+    def _non_empty(cls, value: list[str]) -> list[str]:
+        if any(not path.strip() for path in value):
+            raise ValueError("an empty path")
+        return value
+
+
 class Limits(Strict):
     """Caps on work one run may create, whatever a source delivers (see README, Security
     and limits)."""
@@ -360,6 +393,7 @@ class Config(Strict):
     web: Web = Web()
     intake: Intake | None = None
     limits: Limits = Limits()
+    learning: Learning = Learning()
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

@@ -13,7 +13,9 @@ from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
+from monitor.learning import LearningOptions
 from monitor.rule_packs import effective_rules
+from nlp.learned import Policy
 from nlp.normalize import fold
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
 from storage.sources import SourceSpec
@@ -129,6 +131,17 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         review_base_url=config.web.base_url,
         max_alerts=config.digest.max_alerts,
         alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
+    )
+
+
+def learning_options(config: Config, seeds: list[Path] | None = None) -> LearningOptions:
+    """``seeds`` given (by `learn --seed`) replace the configured ones."""
+    c = config.learning
+    return LearningOptions(
+        seeds=tuple(seeds if seeds is not None else (Path(p) for p in c.seeds)),
+        policy=Policy(folds=c.folds, min_lift=c.min_lift, tolerance=c.tolerance),
+        may_flag=c.may_flag,
+        flag_threshold=c.flag_threshold,
     )
 
 

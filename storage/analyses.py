@@ -154,5 +154,7 @@ def save_analysis(
     row.score = result["score"]
     row.flagged = result["flagged"]
     row.explanation = result.get("explanation")
+    row.learned_probability = result.get("learned_probability")
+    row.learned_version = result.get("learned_version")
     row.trust = trust
     row.analyzed_at = utcnow()

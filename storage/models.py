@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -113,6 +114,10 @@ class Analysis(Base):
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # the source's trust when analyzed: a trust change makes the item due again
     trust: Mapped[str | None] = mapped_column(String(20))
+    # the learned second opinion (nlp/learned.py): p(needs the office's answer), and the
+    # model version that gave it; None before a model exists
+    learned_probability: Mapped[float | None] = mapped_column(Float)
+    learned_version: Mapped[str | None] = mapped_column(String(64))
     analyzed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[Item] = relationship(back_populates="analysis")
@@ -189,6 +194,37 @@ class RuleSetRecord(Base):
     version: Mapped[str] = mapped_column(String(64), primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LearnedModelRecord(Base):
+    """Every learned model that was accepted; the highest id is the one in force.
+
+    ``arrays`` is the model as numpy arrays (``numpy.load(allow_pickle=False)``), never a
+    pickle: see nlp/learned.py. The figures are the cross-validated ones it was accepted on.
+    """
+
+    __tablename__ = "learned_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    verdicts: Mapped[int] = mapped_column(Integer)
+    seed_examples: Mapped[int] = mapped_column(Integer)
+    positives: Mapped[int] = mapped_column(Integer)
+    folds: Mapped[int] = mapped_column(Integer)
+    cv_precision: Mapped[float] = mapped_column(Float)
+    cv_recall: Mapped[float] = mapped_column(Float)
+    cv_f1: Mapped[float] = mapped_column(Float)
+    cv_average_precision: Mapped[float] = mapped_column(Float)
+    # accepted with --force although worse than the model before it
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the nlp revision it was trained with (claim_text may change with it)
+    revision: Mapped[str] = mapped_column(String(64))
+    arrays: Mapped[bytes] = mapped_column(LargeBinary)
+
+    @property
+    def examples(self) -> int:
+        return self.verdicts + self.seed_examples
 
 
 class Alert(Base):
