@@ -234,6 +234,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
         title_parts=marked(item.title[:TITLE_CHARS], title_spans),
         explanation=getattr(analysis, "explanation", None),
+        probability=getattr(analysis, "learned_probability", None),
     )
 
 

@@ -46,6 +46,16 @@ UNPUBLISHED = {
 CHANGED_MEANWHILE = "alert {alert_id} was changed by someone else meanwhile; reload and retry"
 
 
+def by_second_opinion() -> tuple[Any, ...]:
+    """The queue's order before its id tie-break: the learned model's probability, highest
+    first (alerts it has not scored after those it has), then the rule score, highest first.
+
+    Callers join Analysis on the alert's item. Status is a filter, not a sort key.
+    """
+    p = Analysis.learned_probability
+    return (p.is_(None), p.desc(), Alert.score.desc())
+
+
 class TransitionError(ValueError):
     """A status change that the workflow does not allow, or that lost a race.
 
@@ -247,19 +257,21 @@ def _changed_meanwhile(alert_id: int) -> TransitionError:
 
 
 def claim_next(session: Session, actor: str, count: int = 1) -> list[int]:
-    """Take the highest-scoring new alerts into review; returns their ids.
+    """Take the first new alerts in the queue's order (``by_second_opinion``, then oldest)
+    into review; returns their ids.
 
     On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED``, so analysts
     claiming at the same moment get different alerts instead of waiting for each other.
     """
     query = (
         select(Alert.id)
+        .outerjoin(Analysis, Analysis.item_id == Alert.item_id)
         .where(Alert.status == "new")
-        .order_by(Alert.score.desc(), Alert.id)
+        .order_by(*by_second_opinion(), Alert.id)
         .limit(count)
     )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=Alert)
     claimed = []
     for alert_id in session.scalars(query).all():
         try:

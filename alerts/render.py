@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from alerts.explain import MISSING, explain, explanation_lines
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
-from alerts.scores import format_score
+from alerts.scores import format_probability, format_score
 
 if TYPE_CHECKING:
     from alerts.stories import Spread
@@ -39,6 +39,7 @@ class DigestEntry:
     review_url: str | None = None  # the alert's page, when the review pages are served
     title_parts: list[tuple[str, bool]] = field(default_factory=list)  # title, matches marked
     explanation: dict[str, Any] | None = None  # the analysis' stored explanation, if any
+    probability: float | None = None  # the learned model's second opinion, if any
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def _environment() -> Environment:
     env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["safe_url"] = safe_url
     env.filters["score"] = format_score
+    env.filters["probability"] = format_probability
     env.globals["explain"] = explain
     env.globals["explanation_lines"] = explanation_lines
     env.globals["MISSING_EXPLANATION"] = MISSING

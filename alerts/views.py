@@ -11,11 +11,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.explain import explanation_lines
+from alerts.queue import by_second_opinion
 from alerts.render import local_time
 from alerts.scores import format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
-from storage.models import Alert, Item, User
+from storage.models import Alert, Analysis, Item, User
 
 DISPLAY_TZ = "Asia/Ho_Chi_Minh"
 
@@ -29,7 +30,7 @@ def alerts_with_items() -> Select[tuple[Alert]]:
 
 
 OPEN = ("new", "in_review")
-SORTS = ("score", "date", "seen")
+SORTS = ("priority", "score", "date", "seen")
 
 
 @dataclass(frozen=True)
@@ -74,18 +75,25 @@ def queue_page(
     since: datetime | None = None,
     locality: str | None = None,
     search: str | None = None,
-    sort: str = "score",
+    sort: str = "priority",
     page: int = 1,
     per_page: int = 50,
     fold: Callable[[str], str] = str.casefold,
 ) -> QueuePage:
     """Alerts matching the filters, sorted, one page of them.
 
+    ``priority`` (the default) is the learned model's order (alerts.queue.by_second_opinion),
+    newest first among equals; ``score`` the rule score alone.
+
     ``search`` (over title and text) and ``locality`` compare folded forms on both sides:
     ``fold`` is given by the caller (monitor wiring passes nlp's diacritics folding, so "bo y"
     finds "Bờ Y"); alerts does not import nlp.
     """
-    query = alerts_with_items().join(Item, Item.id == Alert.item_id)
+    query = (
+        alerts_with_items()
+        .join(Item, Item.id == Alert.item_id)
+        .outerjoin(Analysis, Analysis.item_id == Alert.item_id)
+    )
     if isinstance(status, str):
         query = query.where(Alert.status == status)
     elif status:
@@ -96,7 +104,8 @@ def queue_page(
     order = {
         "date": (published.desc(), Alert.id.desc()),
         "seen": (Item.fetched_at.desc(), Alert.id.desc()),
-    }.get(sort, (Alert.score.desc(), Alert.id.desc()))
+        "score": (Alert.score.desc(), Alert.id.desc()),
+    }.get(sort, (*by_second_opinion(), Alert.id.desc()))
     query = query.order_by(*order)
     needle = fold(search.strip()) if search and search.strip() else None
     place = fold(locality.strip()) if locality and locality.strip() else None
@@ -130,6 +139,7 @@ def _queue_row(alert: Alert, units: list[str], names: dict[str, str]) -> dict[st
         "id": alert.id,
         "status": alert.status,
         "score": round_score(alert.score),
+        "probability": _probability(alert),
         "categories": list(alert.categories),
         "localities": units,
         "source": alert.item.source.name,
@@ -141,6 +151,12 @@ def _queue_row(alert: Alert, units: list[str], names: dict[str, str]) -> dict[st
         "assignee_name": names.get(alert.assignee or "", alert.assignee),
         "created_at": alert.created_at,
     }
+
+
+def _probability(alert: Alert) -> float | None:
+    """The learned model's probability for the alert's item (None before a model)."""
+    analysis = alert.item.analysis
+    return analysis.learned_probability if analysis is not None else None
 
 
 def highlight(text: str, spans: list[tuple[int, int]], left: str = "»", right: str = "«") -> str:

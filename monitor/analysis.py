@@ -8,15 +8,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from alerts.queue import create_alerts
 from monitor.config import Config
+from monitor.learning import LearningOptions, model_in_force
 from monitor.logcontext import set_run
-from monitor.wiring import alerts_per_source_per_run, ruleset
+from monitor.wiring import alerts_per_source_per_run, learning_options, ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
+from nlp.learned import LearnedModel
 from nlp.rule_changes import ChangeScope, change_scope
 from nlp.rules import revision_of, ruleset_from_dict, ruleset_to_dict
 from storage.analyses import (
@@ -70,6 +73,7 @@ def analyze(
     boundary and the next run continues with what is left.
     """
     analyzer = analyzer or Analyzer(ruleset(config))
+    opinion = SecondOpinion(model_in_force(db), learning_options(config))
     report = AnalysisReport()
     scopes: dict[str, ChangeScope] = {}
     with db.session() as session:
@@ -82,7 +86,7 @@ def analyze(
                 report.stopped = True
                 break
             for item in batch:
-                _analyze_one(session, analyzer, item, scopes, report, dry_run)
+                _analyze_one(session, analyzer, opinion, item, scopes, report, dry_run)
             if dry_run:
                 session.rollback()
             else:
@@ -121,9 +125,44 @@ def analyze(
     return report
 
 
+@dataclass(frozen=True)
+class SecondOpinion:
+    """The learned model in force (None before `learn` stored one) and what it may do.
+
+    Its probability is stored with every analysis. It flags an item only when
+    ``learning.may_flag`` is true, the rules did not flag it, the item mentions the watched
+    locality (the model knows words of claims, not places) and p >= flag_threshold; then the
+    explanation says the model flagged it.
+    """
+
+    model: LearnedModel | None
+    options: LearningOptions
+
+    def apply(
+        self, item: PendingItem, result: AnalysisResult
+    ) -> tuple[AnalysisResult, dict[str, Any]]:
+        if self.model is None:
+            return result, {}
+        p = self.model.probability(item.title, item.text)
+        learned = {"learned_probability": p, "learned_version": self.model.version}
+        explanation = {**result.explanation, "learned": {"probability": p}}
+        threshold = self.options.flag_threshold
+        if self.options.may_flag and not result.flagged and result.localities and p >= threshold:
+            explanation["learned"]["flagged"] = True
+            explanation["notes_vi"] = [
+                *result.explanation.get("notes_vi", []),
+                f"Mô hình học từ kết luận xác minh gắn cờ tin này: xác suất cần xác minh "
+                f"{round(p * 100)}% đạt ngưỡng {round(threshold * 100)}% của mô hình "
+                "(learning.may_flag), dù điểm quy tắc không đạt ngưỡng.",
+            ]
+            return replace(result, flagged=True, explanation=explanation), learned
+        return replace(result, explanation=explanation), learned
+
+
 def _analyze_one(
     session: Session,
     analyzer: Analyzer,
+    opinion: SecondOpinion,
     item: PendingItem,
     scopes: dict[str, ChangeScope],
     report: AnalysisReport,
@@ -137,7 +176,7 @@ def _analyze_one(
             if not dry_run:
                 mark_current(session, item.id, analyzer.version)
             return
-    result = analyzer.analyze(item.text, item.title, item.trust)
+    result, learned = opinion.apply(item, analyzer.analyze(item.text, item.title, item.trust))
     report.analyzed += 1
     report.flagged += int(result.flagged)
     _record_flip(item, result, report)
@@ -153,6 +192,7 @@ def _analyze_one(
                 "score": result.score,
                 "flagged": result.flagged,
                 "explanation": result.explanation,
+                **learned,
             },
             trust=item.trust,
         )

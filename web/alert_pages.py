@@ -113,6 +113,7 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
             "story": story,
             "matches": analysis.matches if analysis else [],
             "explanation": explain(getattr(analysis, "explanation", None)),
+            "learned": _learned(analysis),
             "missing_explanation": MISSING,
             "allowed": TRANSITIONS.get(alert.status, ()),
             "units": sorted({p["unit"] for p in (analysis.localities if analysis else [])}),
@@ -123,3 +124,15 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
             "events": list(alert.events),
             "names": display_names(s),
         }
+
+
+def _learned(analysis: Any) -> dict[str, Any] | None:
+    """The learned model's opinion on the item, when one was given."""
+    if analysis is None or analysis.learned_probability is None:
+        return None
+    stored = (analysis.explanation or {}).get("learned") or {}
+    return {
+        "probability": analysis.learned_probability,
+        "version": analysis.learned_version,
+        "flagged": bool(stored.get("flagged")),
+    }

@@ -19,7 +19,7 @@ from flask import Flask, Response
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS, note_label
 from alerts.queue import STATUSES
 from alerts.render import local_date, local_time, safe_url
-from alerts.scores import format_score
+from alerts.scores import format_probability, format_score
 from storage.db import Database
 from web import alert_pages, auth, errors, overview_pages, public, queue_pages
 from web.context import KEY
@@ -73,6 +73,7 @@ def create_app(db: Database, options: WebOptions) -> Flask:
         when=lambda d: local_time(d, options.timezone),
         day=lambda d: local_date(d, options.timezone),
         score=format_score,
+        probability=format_probability,
     )
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token, STATUSES=STATUSES, CATEGORIES=sorted(CATEGORY_LABELS)

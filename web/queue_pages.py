@@ -24,7 +24,7 @@ def index() -> str:
     status: str | tuple[str, ...] | None = (
         None if wanted == ALL else OPEN if wanted == "open" else wanted
     )
-    sort = args.get("sort") if args.get("sort") in SORTS else "score"
+    sort = args.get("sort") if args.get("sort") in SORTS else "priority"
     page = queue_page(
         db(),
         status=status,
