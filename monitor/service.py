@@ -2,7 +2,9 @@
 
 APScheduler 3 runs, in the background, one collection job per distinct source schedule
 (each followed by analysis and story grouping), the digest on its cron schedule, retention
-daily, and a watch on config.yaml. The main thread waits for SIGTERM or SIGINT; then no new
+daily, the learned model's retraining on ``learning.schedule`` (verdicts plus
+``learning.seeds``; a refused model is logged and the current one stays), and a watch on
+config.yaml. The main thread waits for SIGTERM or SIGINT; then no new
 job starts, running work gets half the shutdown timeout to finish, crawls are then asked to
 stop at a safe point, and what still runs at the deadline is killed.
 """
@@ -199,6 +201,22 @@ class Service:
             purged = purge(session, before)
         log.info("retention: purged the text of %d items older than %s", purged, before)
 
+    def _learn(self) -> None:
+        from monitor.learning import describe, learn
+        from monitor.wiring import learning_options
+
+        with self.analysis_lock:
+            outcome = learn(self.db, learning_options(self.config))
+        summary = "; ".join(describe(outcome))
+        if outcome.refused is not None:
+            log.warning(
+                "learning: model refused, the current one stays: %s; %s",
+                outcome.refused[1],
+                summary,
+            )
+        else:
+            log.info("learning: %s", summary)
+
     def _watch_config(self) -> None:
         with job_context(WATCH_JOB):
             self._reload_if_changed()
@@ -256,6 +274,13 @@ class Service:
             (),
             f"retention at {config.service.retention_schedule}",
         )
+        if config.learning.schedule is not None:
+            jobs["learn"] = (
+                CronTrigger.from_crontab(config.learning.schedule, timezone=tz),
+                self._learn,
+                (),
+                f"learning at {config.learning.schedule}",
+            )
         return jobs
 
     def _sync_jobs(self) -> None:
