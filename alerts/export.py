@@ -1,7 +1,8 @@
 """Alert export for other tools: JSON lines or CSV, one row per alert.
 
 Analyst names are left out (the audit trail keeps them); times are UTC ISO 8601; scores are
-rounded as on the pages (alerts.scores). CSV starts with a UTF-8 byte-order mark for Excel.
+rounded as on the pages (alerts.scores), the learned model's probability to 3 decimals (None
+before a model). CSV starts with a UTF-8 byte-order mark for Excel.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ FIELDS = [
     "alert_id",
     "status",
     "score",
+    "learned_probability",
     "categories",
     "localities",
     "title",
@@ -55,6 +57,8 @@ def _row(alert: Alert) -> dict[str, Any]:
         "alert_id": alert.id,
         "status": alert.status,
         "score": round_score(alert.score),
+        # the learned second opinion, when a model scored the item (nlp/learned.py)
+        "learned_probability": _probability(item.analysis),
         "categories": list(alert.categories),
         "localities": sorted({loc["unit"] for loc in localities}),
         "title": item.title,
@@ -68,6 +72,11 @@ def _row(alert: Alert) -> dict[str, Any]:
         "clarification": alert.clarification,
         "clarification_link": alert.clarification_link,
     }
+
+
+def _probability(analysis: Any) -> float | None:
+    value = analysis.learned_probability if analysis is not None else None
+    return None if value is None else round(value, 3)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from alerts.explain import explanation_lines
 from alerts.queue import by_second_opinion
 from alerts.render import local_time
-from alerts.scores import format_score, round_score
+from alerts.scores import format_probability, format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
 from storage.models import Alert, Analysis, Item, User
@@ -180,6 +180,11 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
         localities = analysis.localities if analysis else []
         lines = [
             f"Alert #{alert.id}  status: {alert.status}  score: {format_score(alert.score)}"
+            + (
+                f"  model: {format_probability(analysis.learned_probability)}"
+                if analysis is not None and analysis.learned_probability is not None
+                else ""
+            )
             + (f"  assignee: {alert.assignee}" if alert.assignee else ""),
             f"Source: {item.source.name}  published: "
             + (

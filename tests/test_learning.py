@@ -16,9 +16,10 @@ from sqlalchemy import select
 from alerts.accounts import add_user
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions, run_digest
+from alerts.export import export_rows
 from alerts.queue import Verdict, change_status, claim_next
 from alerts.scores import format_probability
-from alerts.views import queue_page
+from alerts.views import alert_detail, queue_page
 from monitor.analysis import analyze
 from monitor.cli import cli
 from monitor.config import ConfigError, load_config
@@ -220,6 +221,9 @@ def test_probability_on_the_review_page_and_the_queue_order(two_alerts) -> None:
         by_score = client.get("/?sort=score")
         assert by_score.body.index(f"/alerts/{unwanted}") < by_score.body.index(f"/alerts/{wanted}")
     assert [r["id"] for r in queue_page(db).rows] == [wanted, unwanted]
+    exported = {r["alert_id"]: r["learned_probability"] for r in export_rows(db)}
+    assert exported == {wanted: round(p[wanted], 3), unwanted: round(p[unwanted], 3)}
+    assert f"model: {format_probability(p[wanted])}" in (alert_detail(db, wanted) or "")
     with db.session() as session:
         assert claim_next(session, "lan") == [wanted]
 
