@@ -113,21 +113,7 @@ def learn(db: Database, options: LearningOptions, force: bool = False) -> LearnO
         return LearnOutcome(verdicts, seeds, figures, refused=refused)
     model = LearnedModel.fit(texts, labels)
     with db.session() as session:
-        stored = save_model(
-            session,
-            version=model.version,
-            verdicts=verdicts,
-            seed_examples=seeds,
-            positives=figures.positives,
-            folds=figures.folds,
-            cv_precision=figures.precision,
-            cv_recall=figures.recall,
-            cv_f1=figures.f1,
-            cv_average_precision=figures.average_precision,
-            forced=refused is not None,
-            revision=analyzer_revision(),
-            arrays=model.to_bytes(),
-        )
+        stored = store(session, model, figures, verdicts, seeds, forced=refused is not None)
         number = stored.id
         waiting = open_alert_items(session, WAITING)
         scores = model.probabilities([claim_text(title, text) for _, title, text in waiting])
@@ -144,16 +130,41 @@ def learn(db: Database, options: LearningOptions, force: bool = False) -> LearnO
     )
 
 
-def _figures(record: LearnedModelRecord) -> Figures:
-    return Figures(
-        examples=record.examples,
-        positives=record.positives,
-        folds=record.folds,
-        precision=record.cv_precision,
-        recall=record.cv_recall,
-        f1=record.cv_f1,
-        average_precision=record.cv_average_precision,
+# LearnedModelRecord's columns for the cross-validated figures, and their Figures fields
+_COLUMNS = {
+    "positives": "positives",
+    "folds": "folds",
+    "cv_precision": "precision",
+    "cv_recall": "recall",
+    "cv_f1": "f1",
+    "cv_average_precision": "average_precision",
+}
+
+
+def store(
+    session: Session,
+    model: LearnedModel,
+    figures: Figures,
+    verdicts: int,
+    seeds: int,
+    forced: bool = False,
+) -> LearnedModelRecord:
+    """A new version with the figures it was accepted on."""
+    return save_model(
+        session,
+        version=model.version,
+        verdicts=verdicts,
+        seed_examples=seeds,
+        forced=forced,
+        revision=analyzer_revision(),
+        arrays=model.to_bytes(),
+        **{column: getattr(figures, name) for column, name in _COLUMNS.items()},
     )
+
+
+def _figures(record: LearnedModelRecord) -> Figures:
+    values = {name: getattr(record, column) for column, name in _COLUMNS.items()}
+    return Figures(examples=record.examples, **values)
 
 
 _LOADED: dict[str, LearnedModel] = {}

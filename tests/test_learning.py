@@ -24,15 +24,14 @@ from monitor.analysis import analyze
 from monitor.cli import cli
 from monitor.config import ConfigError, load_config
 from monitor.evaluate import read_cases
-from monitor.learning import LearningOptions, examples, learn, model_in_force
+from monitor.learning import LearningOptions, examples, learn, model_in_force, store
 from monitor.service import Service
 from monitor.wiring import ruleset
 from nlp.analyzer import Analyzer
 from nlp.claim_vectors import claim_text
-from nlp.learned import LearnedModel, ModelFormatError, Policy
+from nlp.learned import Figures, LearnedModel, ModelFormatError, Policy
 from storage.db import Database
 from storage.items import ItemData, upsert_item
-from storage.learned import save_model
 from storage.models import Alert, Analysis, LearnedModelRecord
 from storage.sources import SourceSpec, sync_sources
 from tests.factories import flagged_item
@@ -256,24 +255,11 @@ def dev_model() -> LearnedModel:
     return LearnedModel.fit([claim_text(c.title, c.text) for c in cases], [c.flag for c in cases])
 
 
-def store(db: Database, model: LearnedModel) -> None:
+def store_model(db: Database, model: LearnedModel) -> None:
     """A model as `learn` stores it (its figures do not matter here)."""
+    figures = Figures(378, 139, 5, 0.7, 0.7, 0.7, 0.8)
     with db.session() as session:
-        save_model(
-            session,
-            version=model.version,
-            verdicts=0,
-            seed_examples=378,
-            positives=139,
-            folds=5,
-            cv_precision=0.7,
-            cv_recall=0.7,
-            cv_f1=0.7,
-            cv_average_precision=0.8,
-            forced=False,
-            revision="test",
-            arrays=model.to_bytes(),
-        )
+        store(session, model, figures, verdicts=0, seeds=378)
 
 
 def _missed_by_rules() -> dict:
@@ -292,7 +278,7 @@ def test_the_model_flags_only_when_allowed(
             learning={"schedule": None, "may_flag": may_flag, "flag_threshold": 0.8},
         )
     )
-    store(sqlite_db, dev_model)
+    store_model(sqlite_db, dev_model)
     case = _missed_by_rules()
     with sqlite_db.session() as session:
         source_id = sync_sources(session, [SourceSpec("bao", "feed", "http://127.0.0.1/f")])["bao"]
