@@ -208,14 +208,14 @@ class Service:
         with self.analysis_lock:
             outcome = learn(self.db, learning_options(self.config))
         summary = "; ".join(describe(outcome))
-        if outcome.refused is not None:
-            log.warning(
-                "learning: model refused, the current one stays: %s; %s",
-                outcome.refused[1],
-                summary,
-            )
-        else:
+        if outcome.refused is None:
             log.info("learning: %s", summary)
+        elif outcome.refused[0] == "too_few":  # a new office has no verdicts yet
+            log.info("learning: nothing learned yet: %s; %s", outcome.refused[1], summary)
+        else:
+            log.warning(
+                "learning: refused, the current model stays: %s; %s", outcome.refused[1], summary
+            )
 
     def _watch_config(self) -> None:
         with job_context(WATCH_JOB):
