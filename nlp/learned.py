@@ -53,7 +53,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -191,8 +190,8 @@ class LearnedModel:
         """p for claim texts (claim_text output), in order."""
         if not texts:
             return []
-        x = self._vectorizer.transform(list(texts))
-        return [float(v) for v in expit(x @ self._coef + self._intercept)]
+        z = self._vectorizer.transform(list(texts)) @ self._coef + self._intercept
+        return [float(v) for v in 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))]
 
     def probability(self, title: str | None, text: str | None) -> float:
         return self.probabilities([claim_text(title, text)])[0]
