@@ -41,7 +41,8 @@ def learn(ctx: Any, seeds: tuple[Path, ...], force: bool) -> None:
     try:
         outcome = do_learn(ctx.db, options, force=force)
     except EvalInputError as exc:
-        raise click.ClickException(str(exc)) from None
+        where = "--seed" if seeds else "learning.seeds"
+        raise click.ClickException(f"{where}: {exc}") from None
     for line in describe(outcome):
         click.echo(line)
     if outcome.refused is not None:
