@@ -24,6 +24,15 @@ STATUS_LABELS = {
     "dismissed": "Bỏ qua",
 }
 
+DELIVERY_LABELS = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "lỗi, sẽ gửi lại",
+    "uncertain": "không rõ đã đến chưa (không gửi lại)",
+    "rejected": "máy chủ thư từ chối",
+}
+
 TRUST_LABELS = {
     "official": "cơ quan chính thống",
     "press": "báo chí",

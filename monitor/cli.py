@@ -85,6 +85,8 @@ class LazyGroup(click.Group):
         "submit": "monitor.cli_intake:submit",
         "eval": "monitor.cli_rules:eval_command",
         "rules": "monitor.cli_rules:rules_group",
+        "bulletin": "monitor.cli_press:bulletin",
+        "report": "monitor.cli_press:report",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

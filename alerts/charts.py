@@ -1,8 +1,13 @@
-"""The overview's charts: SVG drawn on the server by pygal, shown as images.
+"""The office's charts, drawn on the server by pygal: SVG for the overview page, PNG for
+the reports upward. One definition per chart, so a page and a report look the same.
 
 pygal (maintained, pure Python, no JavaScript build) writes standalone SVG; its tooltip
 script is turned off, so the charts are plain images that work under the pages' CSP
-(no script) and print as they look.
+(no script) and print as they look. For a Word document the same SVG goes through pygal's
+own ``render_to_png``, which is CairoSVG (maintained; needs the system's libcairo2): a
+second plotting library (matplotlib) would mean drawing every chart twice. Text is drawn
+in Arial, which fontconfig maps to Liberation Sans (Debian's fonts-liberation), a font with
+every Vietnamese letter.
 """
 
 from __future__ import annotations
@@ -47,26 +52,37 @@ def _days(days: list[date]) -> list[str]:
     return [d.strftime("%d/%m") for d in days]
 
 
-def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> str:
+def _day_axis(days: list[date]) -> dict[str, Any]:
+    """A month of days does not fit as labels: then every 5th day is named."""
+    if len(days) <= 16:
+        return {}
+    return {"show_minor_x_labels": False, "x_labels_major_every": 5, "truncate_label": -1}
+
+
+def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> Any:
     title = "Dấu hiệu trong cảnh báo mỗi ngày (một cảnh báo có thể có nhiều dấu hiệu)"
-    chart = pygal.StackedBar(**_config(title), y_labels=_counts(series, stacked=True))
+    chart = pygal.StackedBar(
+        **{**_config(title), **_day_axis(days)}, y_labels=_counts(series, stacked=True)
+    )
     chart.x_labels = _days(days)
     for category, counts in series.items():
         chart.add(CATEGORY_LABELS.get(category, category), counts)
-    return _data_uri(chart)
+    return chart
 
 
-def items_by_source(days: list[date], series: dict[str, list[int]]) -> str:
+def items_by_source(days: list[date], series: dict[str, list[int]]) -> Any:
     chart = pygal.Line(
-        **_config("Tin thu thập mỗi ngày theo nguồn"), dots_size=2, y_labels=_counts(series)
+        **{**_config("Tin thu thập mỗi ngày theo nguồn"), **_day_axis(days)},
+        dots_size=2,
+        y_labels=_counts(series),
     )
     chart.x_labels = _days(days)
     for source, counts in series.items():
         chart.add(source, counts)
-    return _data_uri(chart)
+    return chart
 
 
-def verdicts(counts: dict[str, int]) -> str:
+def verdicts(counts: dict[str, int]) -> Any:
     """One bar per status, named on the axis and with its count, so no legend to decode."""
     chart = pygal.HorizontalBar(
         **{**_config("Cảnh báo theo trạng thái xác minh"), "print_values": True},
@@ -75,7 +91,7 @@ def verdicts(counts: dict[str, int]) -> str:
     )
     chart.x_labels = list(STATUS_LABELS.values())
     chart.add("Cảnh báo", [counts.get(status, 0) for status in STATUS_LABELS])
-    return _data_uri(chart)
+    return chart
 
 
 def _counts(series: dict[str, list[int]], stacked: bool = False) -> list[int]:
@@ -88,6 +104,12 @@ def _counts(series: dict[str, list[int]], stacked: bool = False) -> list[int]:
     return list(range(0, top + step, step)) if top else [0, 1]
 
 
-def _data_uri(chart: Any) -> str:
+def png(chart: Any) -> bytes:
+    """The chart as a PNG image (CairoSVG, through pygal)."""
+    return chart.render_to_png()
+
+
+def data_uri(chart: Any) -> str:
+    """The chart as SVG in a data: URI, for an <img> under the pages' CSP."""
     svg = chart.render(is_unicode=True)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
