@@ -185,11 +185,14 @@ def run_bulletin(
     now = now or utcnow()
     outcome = BulletinOutcome(None, "not_due")
     with db.session() as session:
-        settle_interrupted(session)
+        settled = settle_interrupted(session)
+        if settled:
+            outcome.deliveries["uncertain"] = settled
         if options.contacts and (force or _is_due(session, options, now)):
             bulletin = _start_period(session, now, options)
             if bulletin is not None:
-                outcome = BulletinOutcome(bulletin.id, bulletin.state, bulletin.entry_count)
+                outcome.bulletin_id = bulletin.id
+                outcome.state, outcome.entries = bulletin.state, bulletin.entry_count
         pending = session.scalars(
             select(PressDelivery.id)
             .where(PressDelivery.state.in_(OPEN_STATES))
@@ -206,12 +209,16 @@ def run_bulletin(
     return outcome
 
 
-def settle_interrupted(session: Session) -> None:
+def settle_interrupted(session: Session) -> list[str]:
     """A delivery left in "sending" was interrupted mid-conversation: the newsroom may have
-    it. It is marked uncertain and never sent again (the review pages show it)."""
+    it. It is marked uncertain and never sent again (the review pages show it); returns the
+    contacts concerned."""
+    settled = []
     for delivery in session.scalars(select(PressDelivery).where(PressDelivery.state == "sending")):
         delivery.state = "uncertain"
         delivery.error = "interrupted during SMTP delivery; not resent to avoid a duplicate"
+        settled.append(delivery.email)
+    return settled
 
 
 def _next_start(session: Session, now: datetime) -> datetime:

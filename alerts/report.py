@@ -63,7 +63,7 @@ class ReportError(RuntimeError):
 
 @dataclass(frozen=True)
 class ReportOptions:
-    parent: str = "Ủy ban nhân dân tỉnh Quảng Ngãi"
+    parent: str = "UBND tỉnh Quảng Ngãi"
     office: str = "Bộ phận theo dõi thông tin"
     code: str = "BPTD"
     place: str = "Quảng Ngãi"

@@ -283,7 +283,7 @@ class Office(Strict):
     its own name (as written in a sentence; the report heading puts them in capitals), the
     code in report numbers ("Số: 12/BC-BPTD") and the place in the date line."""
 
-    parent: OneLine = "Ủy ban nhân dân tỉnh Quảng Ngãi"
+    parent: OneLine = "UBND tỉnh Quảng Ngãi"
     name: OneLine = "Bộ phận theo dõi thông tin"
     code: Annotated[str, Field(pattern=r"^[A-Za-zĐđ0-9-]{1,30}$")] = "BPTD"
     place: OneLine = "Quảng Ngãi"
