@@ -62,7 +62,7 @@ def _day_axis(days: list[date]) -> dict[str, Any]:
 def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> Any:
     title = "Dấu hiệu trong cảnh báo mỗi ngày (một cảnh báo có thể có nhiều dấu hiệu)"
     chart = pygal.StackedBar(
-        **{**_config(title), **_day_axis(days)}, y_labels=_counts(series, stacked=True)
+        **{**_config(title), **_day_axis(days), **_y_labels(series, stacked=True)}
     )
     chart.x_labels = _days(days)
     for category, counts in series.items():
@@ -72,9 +72,8 @@ def alerts_by_category(days: list[date], series: dict[str, list[int]]) -> Any:
 
 def items_by_source(days: list[date], series: dict[str, list[int]]) -> Any:
     chart = pygal.Line(
-        **{**_config("Tin thu thập mỗi ngày theo nguồn"), **_day_axis(days)},
+        **{**_config("Tin thu thập mỗi ngày theo nguồn"), **_day_axis(days), **_y_labels(series)},
         dots_size=2,
-        y_labels=_counts(series),
     )
     chart.x_labels = _days(days)
     for source, counts in series.items():
@@ -92,6 +91,12 @@ def verdicts(counts: dict[str, int]) -> Any:
     chart.x_labels = list(STATUS_LABELS.values())
     chart.add("Cảnh báo", [counts.get(status, 0) for status in STATUS_LABELS])
     return chart
+
+
+def _y_labels(series: dict[str, list[int]], stacked: bool = False) -> dict[str, Any]:
+    """Whole-number labels; none for a chart without series, which pygal draws as its
+    no-data text (given labels and no series, pygal 3 fails)."""
+    return {"y_labels": _counts(series, stacked)} if series else {}
 
 
 def _counts(series: dict[str, list[int]], stacked: bool = False) -> list[int]:
