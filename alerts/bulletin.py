@@ -52,7 +52,7 @@ class Contact:
 class BulletinOptions:
     contacts: tuple[Contact, ...] = ()
     unsubscribe: str | None = None
-    schedule: str = "0 8 * * 1"
+    schedule: str = "0 8 * * mon"
     timezone: str = "Asia/Ho_Chi_Minh"
     subject_prefix: str = "[Thông tin cho báo chí]"
     office: str = "Bộ phận theo dõi thông tin"

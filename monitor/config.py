@@ -267,7 +267,7 @@ class BulletinSettings(Strict):
     """The press bulletin: when it goes (cron in the digest's time zone) and the address that
     takes unsubscribe requests, named in every message."""
 
-    schedule: str = "0 8 * * 1"
+    schedule: str = "0 8 * * mon"
     unsubscribe: Annotated[str, Field(pattern=EMAIL, max_length=320)] | None = None
     subject_prefix: OneLine = "[Thông tin cho báo chí]"
 
@@ -275,6 +275,12 @@ class BulletinSettings(Strict):
     @classmethod
     def _cron(cls, value: str) -> str:
         _check_cron(value)
+        fields = value.split()
+        if len(fields) == 5 and re.search(r"(?<![/\d])\d", fields[4]):
+            raise ValueError(
+                f"day of week {fields[4]!r}: name the days (mon, tue, ... sun); APScheduler 3 "
+                "counts day numbers from 0 = Monday, unlike cron, so '1' would mean Tuesday"
+            )
         return value
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -305,3 +305,49 @@ def test_killed_mid_send_is_not_resent_by_the_cli(tmp_path: Path) -> None:
     db.dispose()
     assert states == {CONTACTS[0].email: "uncertain", CONTACTS[1].email: "sent"}
     assert notes  # the scenario was there
+
+
+def test_press_contacts_in_config(tmp_path: Path) -> None:
+    from monitor.config import ConfigError, load_config
+    from monitor.wiring import bulletin_options
+
+    def problems(**overrides: object) -> list[tuple[str, str]]:
+        with pytest.raises(ConfigError) as info:
+            load_config(write_config(tmp_path / "config.yaml", **overrides))
+        return info.value.problems
+
+    good = {"newsroom": "Báo Quảng Ngãi", "email": "toasoan@example.invalid", "opt_in": True}
+    assert problems(press_contacts=[{**good, "email": "not-an-address"}])[0][0] == (
+        "press_contacts[0].email"
+    )
+    assert problems(press_contacts=[{**good, "newsroom": "Báo\r\nBcc: x@y"}])[0][0] == (
+        "press_contacts[0].newsroom"
+    )
+    assert problems(press_contacts=[{k: v for k, v in good.items() if k != "opt_in"}])[0][0] == (
+        "press_contacts[0].opt_in"
+    )
+    assert "bulletin.unsubscribe" in problems(press_contacts=[good])[0][1]
+    (key, why), *_ = problems(bulletin={"schedule": "0 8 * * 1"})
+    assert key == "bulletin.schedule" and "name the days" in why
+    config = load_config(
+        write_config(
+            tmp_path / "config.yaml",
+            press_contacts=[good, {**good, "email": "da-huy@example.invalid", "opt_in": False}],
+            bulletin={"unsubscribe": UNSUBSCRIBE, "schedule": "0 9 * * fri"},
+        )
+    )
+    options = bulletin_options(config, tmp_path)
+    assert [c.email for c in options.contacts] == ["toasoan@example.invalid"]
+    assert (options.schedule, options.unsubscribe) == ("0 9 * * fri", UNSUBSCRIBE)
+
+    from monitor.service import Service
+
+    config = config.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'pm.db'}"})
+    service = Service(tmp_path / "config.yaml", config)
+    trigger, _work, _args, what = service._desired_jobs()["bulletin"]
+    assert what == "press bulletin at 0 9 * * fri"
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 29, tzinfo=UTC))
+    assert fire.strftime("%A %H:%M %z") == "Friday 09:00 +0700"
+    service.db.dispose()
+    nobody = config.model_copy(update={"press_contacts": []})
+    assert "bulletin" not in Service(tmp_path / "config.yaml", nobody)._desired_jobs()
