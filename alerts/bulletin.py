@@ -9,11 +9,12 @@ conclusion, the link) and the notes marked for the press, grouped by locality. R
 the same text.
 
 Each contact gets the period once: one delivery row per (bulletin, email), unique, with its
-own Message-ID, in the digest's states (see alerts.digest): pending -> sending -> sent; or
-failed (retried on the next run); uncertain (interrupted or no reply after the content:
-never resent); rejected (refused for good). Every message names the unsubscribe address
-(text and List-Unsubscribe header). Bulletins never name an analyst: nothing here reads
-assignees, audit actors or note authors.
+own Message-ID, in the digest's states (see alerts.digest): pending -> sending (claimed by
+a conditional UPDATE, so of two processes at work, the service and `press-monitor
+bulletin`, only one sends it) -> sent; or failed (retried on the next run); uncertain
+(interrupted or no reply after the content: never resent); rejected (refused for good).
+Every message names the unsubscribe address (text and List-Unsubscribe header). Bulletins
+never name an analyst: nothing here reads assignees, audit actors or note authors.
 """
 
 from __future__ import annotations
@@ -25,11 +26,18 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from alerts.delivery import SmtpOptions, build_message, deliver, new_message_id
+from alerts.delivery import (
+    Delivered,
+    SmtpOptions,
+    build_message,
+    deliver,
+    new_message_id,
+    record,
+)
 from alerts.labels import STATUS_LABELS
 from alerts.periods import next_due
 from alerts.render import ENV, local_date, local_time, safe_url
@@ -199,7 +207,10 @@ def run_bulletin(
             .order_by(PressDelivery.id)
         ).all()
     for delivery_id in pending:
-        email, done = _deliver(db, options, delivery_id)
+        delivered = _deliver(db, options, delivery_id)
+        if delivered is None:
+            continue
+        email, done = delivered
         outcome.deliveries.setdefault(done.state, []).append(email)
         if done.error:
             outcome.errors.append(f"{email}: {done.error}")
@@ -297,35 +308,33 @@ def message_for(
     return message
 
 
-def _deliver(db: Database, options: BulletinOptions, delivery_id: int) -> tuple[str, object]:
+def _deliver(
+    db: Database, options: BulletinOptions, delivery_id: int
+) -> tuple[str, Delivered] | None:
+    """Claim the delivery (a conditional UPDATE to "sending": of two processes sending at
+    once, one gets it) and deliver it; None when another process claimed it first."""
     with db.session() as session:
+        claimed = session.execute(
+            update(PressDelivery)
+            .where(PressDelivery.id == delivery_id, PressDelivery.state.in_(OPEN_STATES))
+            .values(state="sending", attempts=PressDelivery.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return None
         delivery = session.get_one(PressDelivery, delivery_id)
         message = message_for(delivery.bulletin, delivery, options)
-        delivery.attempts += 1
         email, bulletin_id = delivery.email, delivery.bulletin_id
     name = f"bulletin-{bulletin_id:06d}-{delivery_id:06d}.eml"
-    done = deliver(
-        message,
-        options.smtp,
-        [email],
-        options.outbox,
-        name,
-        lambda: _set(db, delivery_id, "sending", None),
-    )
-    _set(db, delivery_id, done.state, done.error, done.location)
+    # already "sending": a process that dies from here on leaves it for settle_interrupted
+    done = deliver(message, options.smtp, [email], options.outbox, name, lambda: None)
+    _set(db, delivery_id, done)
     return email, done
 
 
-def _set(
-    db: Database, delivery_id: int, state: str, error: str | None, location: str | None = None
-) -> None:
+def _set(db: Database, delivery_id: int, done: Delivered) -> None:
     with db.session() as session:
-        delivery = session.get_one(PressDelivery, delivery_id)
-        delivery.state, delivery.error = state, error
-        if location:
-            delivery.location = location
-        if state == "sent":
-            delivery.sent_at = utcnow()
+        record(session.get_one(PressDelivery, delivery_id), done)
 
 
 def _close_finished(db: Database) -> None:

@@ -21,6 +21,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
+
+from storage.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,15 @@ class Delivered:
     state: str
     location: str | None = None
     error: str | None = None
+
+
+def record(row: Any, done: Delivered) -> None:
+    """Write how a delivery ended onto its row (a digest, a press bulletin's delivery)."""
+    row.state, row.error = done.state, done.error
+    if done.location:
+        row.location = done.location
+    if done.state == "sent":
+        row.sent_at = utcnow()
 
 
 def deliver(

@@ -22,7 +22,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.delivery import SmtpOptions, build_message, deliver, new_message_id
+from alerts.delivery import (
+    Delivered,
+    SmtpOptions,
+    build_message,
+    deliver,
+    new_message_id,
+    record,
+)
 from alerts.periods import is_due, open_digest, start_period
 from alerts.render import (
     DigestEntry,
@@ -231,10 +238,5 @@ def _finish(
     error: str | None = None,
 ) -> DigestOutcome:
     with db.session() as session:
-        digest = session.get_one(Digest, digest_id)
-        digest.state, digest.error = state, error
-        if location:
-            digest.location = location
-        if state == "sent":
-            digest.sent_at = utcnow()
+        record(session.get_one(Digest, digest_id), Delivered(state, location, error))
     return DigestOutcome(digest_id, state, count, location, error)

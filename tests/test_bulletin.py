@@ -216,6 +216,20 @@ def test_server_down_then_back_sends_once(sqlite_db: Database) -> None:
         assert {d.attempts for d in s.scalars(select(PressDelivery))} == {2}
 
 
+def test_two_processes_at_once_send_each_message_once(db: Database) -> None:
+    """The service's job and `press-monitor bulletin` retrying the same deliveries together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    office_week(db)
+    port = free_port()
+    assert "failed" in run_bulletin(db, options(port), force=True).deliveries  # server down
+    with SmtpServer(port) as server, ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: run_bulletin(db, options(port)), range(2)))
+    sent = sorted(e for run in runs for e in run.deliveries.get("sent", []))
+    assert sent == sorted(c.email for c in CONTACTS)
+    assert len(server.received.messages) == 2
+
+
 def test_outbox_without_smtp(sqlite_db: Database, tmp_path: Path) -> None:
     office_week(sqlite_db)
     outcome = run_bulletin(sqlite_db, options(None, tmp_path / "outbox"), force=True)

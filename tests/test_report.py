@@ -253,3 +253,21 @@ def test_pdf_by_the_cli_renders_a_first_page(tmp_path: Path) -> None:
     width, height = picture.size
     assert abs(height / width - 297 / 210) < 0.01  # an A4 page
     assert len(picture.convert("L").getcolors(256)) > 20  # text and charts, not blank
+
+
+def test_cli_refuses_an_unknown_locality_and_a_bad_period(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    config = write_config(tmp_path / "config.yaml", database_url=f"sqlite:///{tmp_path / 'p.db'}")
+    run = CliRunner().invoke
+    base = ["--config", str(config), "report", "--format", "docx"]
+    unknown = run(cli, [*base, "--period", "week", "--locality", "Hà Nội"])
+    assert unknown.exit_code == 2 and "unknown locality 'Hà Nội'" in unknown.output
+    bad = run(cli, [*base, "--period", "2025-13"])
+    assert bad.exit_code == 1 and "period '2025-13': use week, month or YYYY-MM" in bad.output
+    out = tmp_path / "r.docx"
+    made = run(cli, [*base, "--period", "week", "--output", str(out)])
+    assert made.exit_code == 0, made.output
+    assert Document(str(out)).paragraphs[0].text == "BÁO CÁO"
