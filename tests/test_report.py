@@ -183,7 +183,7 @@ def test_docx_heading_period_figures_and_charts(db: Database) -> None:
     for part in images:
         assert part.content_type == "image/png"
         picture = Image.open(io.BytesIO(part.blob))
-        assert picture.size == (900, 320)
+        assert picture.size == (1280, 600)
         assert len(picture.convert("RGB").getcolors(1 << 24)) > 10  # drawn, not blank
 
 
