@@ -36,7 +36,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from alerts import charts
-from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
+from alerts.labels import CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS
 from alerts.overview import VIETNAM, Figures, figures
 from alerts.render import local_date
 from storage.db import Database
@@ -45,16 +45,6 @@ from storage.models import utcnow
 
 FONT = "Times New Roman"
 PDF_TIMEOUT = 180
-KIND_LABELS = {
-    "feed": "Báo chí, trang tin (RSS)",
-    "google_news": "Google Tin tức",
-    "site": "Trang tin điện tử",
-    "telegram": "Kênh Telegram",
-    "youtube_search": "YouTube",
-    "facebook_page": "Trang Facebook",
-    "instagram_account": "Tài khoản Instagram",
-    "tipline": "Đường dây tiếp nhận tin",
-}
 
 
 class ReportError(RuntimeError):

@@ -18,8 +18,8 @@ from docx import Document
 from PIL import Image
 from sqlalchemy import text
 
-from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
-from alerts.report import KIND_LABELS, ReportError, ReportOptions, make_report, parse_period
+from alerts.labels import CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS
+from alerts.report import ReportError, ReportOptions, make_report, parse_period
 from storage.db import Database
 from storage.models import PressBulletin, PressDelivery, Report
 from tests.helpers import ROOT, run_cli, write_config

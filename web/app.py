@@ -16,7 +16,13 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from alerts.labels import CATEGORY_LABELS, DELIVERY_LABELS, STATUS_LABELS, note_label
+from alerts.labels import (
+    CATEGORY_LABELS,
+    DELIVERY_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    note_label,
+)
 from alerts.queue import STATUSES
 from alerts.render import local_date, local_time, safe_url
 from alerts.scores import format_score
@@ -74,6 +80,7 @@ def create_app(db: Database, options: WebOptions) -> Flask:
         day=lambda d: local_date(d, options.timezone),
         score=format_score,
         delivery=lambda s: DELIVERY_LABELS.get(s, s),
+        kind=lambda k: KIND_LABELS.get(k, k),
     )
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token, STATUSES=STATUSES, CATEGORIES=sorted(CATEGORY_LABELS)
