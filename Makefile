@@ -24,14 +24,20 @@ test: $(STAMP) test-deps
 	$(PY) -m pytest
 
 # Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
-# (browser test) and Dovecot (tip line over IMAP). Installing needs root; without them those
-# tests are skipped locally and fail on CI.
+# (browser test), Dovecot (tip line over IMAP), LibreOffice Writer without GUI (report PDF),
+# poppler-utils (pdftoppm, pdftotext: the PDF's first page) and fonts-liberation (Liberation
+# Serif, metric-compatible with Times New Roman; Liberation Sans for the charts' Vietnamese
+# text). Installing needs root; without them those tests are skipped locally and fail on CI.
+TEST_PEERS := chromium chromium-driver dovecot-imapd libreoffice-writer-nogui poppler-utils \
+	fonts-liberation libcairo2
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ] \
+	    || ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null \
+	    || [ ! -d /usr/share/fonts/truetype/liberation ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium chromium-driver dovecot-imapd; \
-	  else echo "missing test peers: install chromium chromium-driver dovecot-imapd"; fi; \
+	      $(TEST_PEERS); \
+	  else echo "missing test peers: install $(TEST_PEERS)"; fi; \
 	fi
 
 

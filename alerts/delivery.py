@@ -15,11 +15,15 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
+
+from storage.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,55 @@ def send_smtp(message: EmailMessage, options: SmtpOptions, recipients: list[str]
         raise _classify(exc, where, client is not None and client.content_sent) from exc
     _close(client, polite=True)  # accepted: a failure to say goodbye changes nothing
     return {rcpt: f"{code} {_text(reply)}" for rcpt, (code, reply) in refused.items()}
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """How one delivery ended: sent, failed (retry), uncertain or rejected (never resent)."""
+
+    state: str
+    location: str | None = None
+    error: str | None = None
+
+
+def record(row: Any, done: Delivered) -> None:
+    """Write how a delivery ended onto its row (a digest, a press bulletin's delivery)."""
+    row.state, row.error = done.state, done.error
+    if done.location:
+        row.location = done.location
+    if done.state == "sent":
+        row.sent_at = utcnow()
+
+
+def deliver(
+    message: EmailMessage,
+    smtp: SmtpOptions | None,
+    recipients: list[str],
+    outbox: Path,
+    name: str,
+    before_smtp: Callable[[], None],
+) -> Delivered:
+    """Write the message to the outbox (no SMTP configured) or send it. ``before_smtp``
+    records the "sending" state first: a process that dies during the SMTP conversation
+    leaves that state behind, and its caller then never sends the message again."""
+    if smtp is None:
+        try:
+            return Delivered("sent", str(write_outbox(message, outbox, name)))
+        except OSError as exc:
+            return Delivered("failed", error=f"outbox: {exc}")
+    before_smtp()
+    try:
+        refused = send_smtp(message, smtp, recipients)
+    except DeliveryUncertain as exc:
+        return Delivered("uncertain", error=str(exc))
+    except DeliveryRejected as exc:
+        return Delivered("rejected", error=str(exc))
+    except DeliveryError as exc:
+        return Delivered("failed", error=str(exc))
+    error = (
+        "refused: " + "; ".join(f"{r} ({why})" for r, why in refused.items()) if refused else None
+    )
+    return Delivered("sent", f"smtp://{smtp.host}:{smtp.port}", error)
 
 
 def _classify(exc: Exception, where: str, content_sent: bool) -> DeliveryError:

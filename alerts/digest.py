@@ -23,14 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.delivery import (
-    DeliveryError,
-    DeliveryRejected,
-    DeliveryUncertain,
+    Delivered,
     SmtpOptions,
     build_message,
+    deliver,
     new_message_id,
-    send_smtp,
-    write_outbox,
+    record,
 )
 from alerts.periods import is_due, open_digest, start_period
 from alerts.render import (
@@ -103,29 +101,18 @@ def run_digest(
         subject(view), text, html, options.sender, options.recipients, message_id
     )
     count = len(view.entries) + view.more
-    if options.smtp is None:
-        name = f"digest-{digest_id:06d}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
-        try:
-            location = str(write_outbox(message, options.outbox, name))
-        except OSError as exc:
-            return _finish(db, digest_id, "failed", count, error=f"outbox: {exc}")
-        return _finish(db, digest_id, "sent", count, location=location)
-    # Recorded before the SMTP conversation: if the process dies during it, the next run
-    # finds "sending" and does not send again (see settle_interrupted).
-    _mark(db, digest_id, "sending")
-    try:
-        refused = send_smtp(message, options.smtp, options.recipients)
-    except DeliveryUncertain as exc:
-        return _finish(db, digest_id, "uncertain", count, error=str(exc))
-    except DeliveryRejected as exc:
-        return _finish(db, digest_id, "rejected", count, error=str(exc))
-    except DeliveryError as exc:
-        return _finish(db, digest_id, "failed", count, error=str(exc))
-    location = f"smtp://{options.smtp.host}:{options.smtp.port}"
-    error = (
-        "refused: " + "; ".join(f"{r} ({why})" for r, why in refused.items()) if refused else None
+    name = f"digest-{digest_id:06d}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
+    # "sending" is recorded before the SMTP conversation: if the process dies during it,
+    # the next run finds it and does not send again (see settle_interrupted).
+    done = deliver(
+        message,
+        options.smtp,
+        options.recipients,
+        options.outbox,
+        name,
+        lambda: _mark(db, digest_id, "sending"),
     )
-    return _finish(db, digest_id, "sent", count, location=location, error=error)
+    return _finish(db, digest_id, done.state, count, location=done.location, error=done.error)
 
 
 def settle_interrupted(session: Session) -> None:
@@ -252,10 +239,5 @@ def _finish(
     error: str | None = None,
 ) -> DigestOutcome:
     with db.session() as session:
-        digest = session.get_one(Digest, digest_id)
-        digest.state, digest.error = state, error
-        if location:
-            digest.location = location
-        if state == "sent":
-            digest.sent_at = utcnow()
+        record(session.get_one(Digest, digest_id), Delivered(state, location, error))
     return DigestOutcome(digest_id, state, count, location, error)

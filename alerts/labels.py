@@ -24,6 +24,28 @@ STATUS_LABELS = {
     "dismissed": "Bỏ qua",
 }
 
+DELIVERY_LABELS = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "lỗi, sẽ gửi lại",
+    "uncertain": "không rõ đã đến chưa (không gửi lại)",
+    "rejected": "máy chủ thư từ chối",
+}
+
+# Source kinds, as the overview and reports name them.
+KIND_LABELS = {
+    "feed": "Báo chí, trang tin (RSS)",
+    "google_news": "Google Tin tức",
+    "site": "Trang tin điện tử",
+    "telegram": "Kênh Telegram",
+    "youtube_search": "YouTube",
+    "facebook_page": "Trang Facebook",
+    "instagram_account": "Tài khoản Instagram",
+    "tipline": "Đường dây tiếp nhận tin",
+    "submitted": "Tin do cán bộ đưa vào",
+}
+
 TRUST_LABELS = {
     "official": "cơ quan chính thống",
     "press": "báo chí",

@@ -93,7 +93,7 @@ def _environment() -> Environment:
     return env
 
 
-_ENV = _environment()
+ENV = _environment()
 
 
 def local_time(value: datetime | None, timezone: str) -> str:
@@ -127,8 +127,8 @@ def render(view: DigestView) -> tuple[str, str]:
         "when": lambda d: local_time(d, view.timezone),
         "subject": subject(view),
     }
-    text = _ENV.get_template("digest.txt.j2").render(context)
-    html = _ENV.get_template("digest.html.j2").render(context)
+    text = ENV.get_template("digest.txt.j2").render(context)
+    html = ENV.get_template("digest.html.j2").render(context)
     return text, html
 
 

@@ -86,6 +86,8 @@ class LazyGroup(click.Group):
         "eval": "monitor.cli_rules:eval_command",
         "rules": "monitor.cli_rules:rules_group",
         "learn": "monitor.cli_learn:learn",
+        "bulletin": "monitor.cli_press:bulletin",
+        "report": "monitor.cli_press:report",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )

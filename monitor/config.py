@@ -249,6 +249,52 @@ class DigestSettings(Strict):
         return value
 
 
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+OneLine = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class PressContact(Strict):
+    """A newsroom that asked for the office's bulletin. Only contacts with ``opt_in: true``
+    get it; keep one that unsubscribed with ``opt_in: false`` as the record of it."""
+
+    newsroom: OneLine
+    editor: OneLine | None = None
+    email: Annotated[str, Field(pattern=EMAIL, max_length=320)]
+    opt_in: bool
+
+
+class BulletinSettings(Strict):
+    """The press bulletin: when it goes (cron in the digest's time zone) and the address that
+    takes unsubscribe requests, named in every message."""
+
+    schedule: str = "0 8 * * mon"
+    unsubscribe: Annotated[str, Field(pattern=EMAIL, max_length=320)] | None = None
+    subject_prefix: OneLine = "[Thông tin cho báo chí]"
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        _check_cron(value)
+        fields = value.split()
+        if len(fields) == 5 and re.search(r"(?<![/\d])\d", fields[4]):
+            raise ValueError(
+                f"day of week {fields[4]!r}: name the days (mon, tue, ... sun); APScheduler 3 "
+                "counts day numbers from 0 = Monday, unlike cron, so '1' would mean Tuesday"
+            )
+        return value
+
+
+class Office(Strict):
+    """Who the office is, as bulletins and reports name it: the governing body above it and
+    its own name (as written in a sentence; the report heading puts them in capitals), the
+    code in report numbers ("Số: 12/BC-BPTD") and the place in the date line."""
+
+    parent: OneLine = "UBND tỉnh Quảng Ngãi"
+    name: OneLine = "Bộ phận theo dõi thông tin"
+    code: Annotated[str, Field(pattern=r"^[A-Za-zĐđ0-9-]{1,30}$")] = "BPTD"
+    place: OneLine = "Quảng Ngãi"
+
+
 class Crawler(Strict):
     contact_url: str = "https://example.invalid/press-monitor"
     download_timeout: Annotated[float, Field(gt=0)] = 30
@@ -382,7 +428,7 @@ class Config(Strict):
     rules: list[QueryRule] = []
     disabled_rules: list[str] = []  # after rule_packs and rules: it is checked against both
     scoring: Scoring = Scoring()
-    analysts: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+    analysts: list[Annotated[str, Field(pattern=EMAIL)]] = []
     smtp: Smtp | None = None
     digest: DigestSettings = DigestSettings()
     database_url: str = "sqlite:///data/press-monitor.db"
@@ -394,6 +440,22 @@ class Config(Strict):
     intake: Intake | None = None
     limits: Limits = Limits()
     learning: Learning = Learning()
+    press_contacts: list[PressContact] = []
+    bulletin: BulletinSettings = BulletinSettings()
+    office: Office = Office()
+
+    @model_validator(mode="after")
+    def _press_contacts(self) -> Config:
+        emails = [c.email.lower() for c in self.press_contacts]
+        duplicates = sorted({e for e in emails if emails.count(e) > 1})
+        if duplicates:
+            raise ValueError(f"press_contacts: duplicate email {', '.join(duplicates)}")
+        if any(c.opt_in for c in self.press_contacts) and not self.bulletin.unsubscribe:
+            raise ValueError(
+                "bulletin.unsubscribe: an address for unsubscribe requests is required "
+                "when a press contact has opted in (every bulletin names it)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

@@ -182,6 +182,19 @@ class Service:
         outcome = digest(self.db, self.config, Path.cwd())
         log.info("digest: %s%s", outcome.state, f" ({outcome.error})" if outcome.error else "")
 
+    def _bulletin(self) -> None:
+        from alerts.bulletin import run_bulletin
+        from monitor.wiring import bulletin_options
+
+        outcome = run_bulletin(self.db, bulletin_options(self.config, Path.cwd()))
+        log.info(
+            "press bulletin: %s%s",
+            outcome.state,
+            "".join(f", {state}: {len(emails)}" for state, emails in outcome.deliveries.items()),
+        )
+        for error in outcome.errors:
+            log.warning("press bulletin: %s", error)
+
     def _intake(self) -> None:
         from monitor.intake import intake_cycle
 
@@ -268,6 +281,13 @@ class Service:
             (),
             f"digest at {config.digest.schedule}",
         )
+        if any(c.opt_in for c in config.press_contacts):
+            jobs["bulletin"] = (
+                CronTrigger.from_crontab(config.bulletin.schedule, timezone=tz),
+                self._bulletin,
+                (),
+                f"press bulletin at {config.bulletin.schedule}",
+            )
         jobs["retention"] = (
             CronTrigger.from_crontab(config.service.retention_schedule, timezone=tz),
             self._retention,

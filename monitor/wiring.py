@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from alerts.bulletin import BulletinOptions, Contact
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
+from alerts.report import ReportOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.learning import LearningOptions
@@ -108,26 +110,34 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
     }
 
 
-def digest_options(config: Config, base_dir: Path) -> DigestOptions:
-    smtp = None
-    sender = "press-monitor@localhost"
-    if config.smtp is not None:
-        s = config.smtp
-        sender = s.sender
-        smtp = SmtpOptions(
-            s.host, s.port, s.tls, s.sender, s.user, s.password(), s.timeout_seconds, s.ca_file
-        )
+def smtp_options(config: Config) -> SmtpOptions | None:
+    if config.smtp is None:
+        return None
+    s = config.smtp
+    return SmtpOptions(
+        s.host, s.port, s.tls, s.sender, s.user, s.password(), s.timeout_seconds, s.ca_file
+    )
 
+
+def _sender(config: Config) -> str:
+    return config.smtp.sender if config.smtp is not None else "press-monitor@localhost"
+
+
+def _outbox(config: Config, base_dir: Path) -> Path:
     outbox = Path(config.outbox)
+    return outbox if outbox.is_absolute() else base_dir / outbox
+
+
+def digest_options(config: Config, base_dir: Path) -> DigestOptions:
     return DigestOptions(
         schedule=config.digest.schedule,
         timezone=config.digest.timezone,
         all_clear=config.digest.all_clear,
         subject_prefix=config.digest.subject_prefix,
         recipients=list(config.analysts),
-        outbox=outbox if outbox.is_absolute() else base_dir / outbox,
-        sender=sender,
-        smtp=smtp,
+        outbox=_outbox(config, base_dir),
+        sender=_sender(config),
+        smtp=smtp_options(config),
         review_base_url=config.web.base_url,
         max_alerts=config.digest.max_alerts,
         alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
@@ -142,6 +152,42 @@ def learning_options(config: Config, seeds: list[Path] | None = None) -> Learnin
         policy=Policy(folds=c.folds, min_lift=c.min_lift, tolerance=c.tolerance),
         may_flag=c.may_flag,
         flag_threshold=c.flag_threshold,
+    )
+
+
+def bulletin_options(config: Config, base_dir: Path) -> BulletinOptions:
+    """Only contacts that opted in are ever sent anything."""
+    base = config.web.base_url
+    return BulletinOptions(
+        contacts=tuple(
+            Contact(c.newsroom, c.email, c.editor) for c in config.press_contacts if c.opt_in
+        ),
+        unsubscribe=config.bulletin.unsubscribe,
+        schedule=config.bulletin.schedule,
+        timezone=config.digest.timezone,
+        subject_prefix=config.bulletin.subject_prefix,
+        office=config.office.name,
+        locality=locality_name(config),
+        sender=_sender(config),
+        smtp=smtp_options(config),
+        outbox=_outbox(config, base_dir),
+        public_url=f"{base.rstrip('/')}/clarifications" if base else None,
+    )
+
+
+def locality_name(config: Config) -> str:
+    return config.locality.name
+
+
+def report_options(config: Config) -> ReportOptions:
+    o = config.office
+    return ReportOptions(
+        parent=o.parent,
+        office=o.name,
+        code=o.code,
+        place=o.place,
+        timezone=config.digest.timezone,
+        failures=config.service.max_consecutive_failures,
     )
 
 

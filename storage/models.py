@@ -334,3 +334,83 @@ class RunSourceStat(Base):
     overflow: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
 
     run: Mapped[Run] = relationship(back_populates="source_stats")
+
+
+class PressNote(Base):
+    """Official information the office marks for the press: a short note on a verdict
+    (``alert_id``) or on its own. ``created_by`` is the audit trail's; no bulletin shows it."""
+
+    __tablename__ = "press_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    # the locality it concerns; None: the installation's one locality
+    locality: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    alert: Mapped[Alert | None] = relationship()
+
+
+class PressBulletin(Base):
+    """A press bulletin period, its content frozen when the period was closed (every
+    contact gets the same text, retries included). ``period_start`` is unique."""
+
+    __tablename__ = "press_bulletins"
+    __table_args__ = (UniqueConstraint("period_start", name="uq_press_bulletins_period_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(DateTime)
+    period_end: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")  # open, done, empty
+    entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    subject: Mapped[str] = mapped_column(Text, default="", server_default="")
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    deliveries: Mapped[list[PressDelivery]] = relationship(
+        back_populates="bulletin", order_by="PressDelivery.id"
+    )
+
+
+class PressDelivery(Base):
+    """One bulletin to one contact: unique per (bulletin, email), so a contact gets a period
+    once. States as for digests: pending, sending, sent, failed, uncertain, rejected."""
+
+    __tablename__ = "press_deliveries"
+    __table_args__ = (UniqueConstraint("bulletin_id", "email", name="uq_press_delivery_contact"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("press_bulletins.id"))
+    email: Mapped[str] = mapped_column(String(320))
+    newsroom: Mapped[str] = mapped_column(Text, default="", server_default="")
+    message_id: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    bulletin: Mapped[PressBulletin] = relationship(back_populates="deliveries")
+
+
+class Report(Base):
+    """A generated report, kept in the database so the review pages can offer it wherever
+    they run (another machine than the service's, on PostgreSQL)."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_label: Mapped[str] = mapped_column(String(40))
+    period_start: Mapped[datetime] = mapped_column(DateTime)
+    period_end: Mapped[datetime] = mapped_column(DateTime)
+    locality: Mapped[str | None] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

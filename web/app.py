@@ -4,7 +4,7 @@ Every state change is a POST carrying the session's CSRF token and is written to
 trail with the analyst's name; GET never changes anything (mail scanners follow links in
 digests). Sessions expire and end server-side at logout. Templates autoescape everything that
 came from the web; no script runs on any page (the CSP says so). The routes live in one
-blueprint per group: auth, queue, alerts, overview, public.
+blueprint per group: auth, queue, alerts, overview, press and reports, public.
 """
 
 from __future__ import annotations
@@ -16,12 +16,18 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from alerts.labels import CATEGORY_LABELS, STATUS_LABELS, note_label
+from alerts.labels import (
+    CATEGORY_LABELS,
+    DELIVERY_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    note_label,
+)
 from alerts.queue import STATUSES
 from alerts.render import local_date, local_time, safe_url
 from alerts.scores import format_probability, format_score
 from storage.db import Database
-from web import alert_pages, auth, errors, overview_pages, public, queue_pages
+from web import alert_pages, auth, errors, overview_pages, press_pages, public, queue_pages
 from web.context import KEY
 
 HERE = Path(__file__).parent
@@ -74,6 +80,8 @@ def create_app(db: Database, options: WebOptions) -> Flask:
         day=lambda d: local_date(d, options.timezone),
         score=format_score,
         probability=format_probability,
+        delivery=lambda s: DELIVERY_LABELS.get(s, s),
+        kind=lambda k: KIND_LABELS.get(k, k),
     )
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token, STATUSES=STATUSES, CATEGORIES=sorted(CATEGORY_LABELS)
@@ -81,7 +89,7 @@ def create_app(db: Database, options: WebOptions) -> Flask:
     app.before_request(auth.check_csrf)
     app.after_request(_security_headers)
     errors.register(app)
-    for module in (auth, queue_pages, alert_pages, overview_pages, public):
+    for module in (auth, queue_pages, alert_pages, overview_pages, press_pages, public):
         app.register_blueprint(module.bp)
     return app
 
