@@ -21,15 +21,19 @@ from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:
-    loc = config.locality
     return RuleSet(
-        locality=LocalitySpec(
-            province=loc.province,
-            district=loc.district,
-            aliases=tuple(loc.aliases),
-            context_words=tuple(loc.context_words),
-            conflict_words=tuple(loc.conflict_words),
-            window=loc.context_window,
+        localities=tuple(
+            LocalitySpec(
+                province=loc.province,
+                district=loc.district,
+                aliases=tuple(loc.aliases),
+                context_words=tuple(loc.context_words),
+                conflict_words=tuple(loc.conflict_words),
+                window=loc.context_window,
+                key=loc.key,
+                communes=tuple(loc.communes),
+            )
+            for loc in config.watched()
         ),
         keywords=tuple(
             KeywordRule(category, word, keyword_list.weight)

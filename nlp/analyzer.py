@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.gazetteer import build_gazetteer
-from nlp.locality import LocalityTagger
+from nlp.locality import LocalityTagger, WatchedLocality
 from nlp.matcher import PhraseMatcher, typed_with_diacritics
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
 from nlp.regex_guard import compile_guarded
-from nlp.rules import KeywordRule, RuleSet, Scoring
+from nlp.rules import DEFAULT_LOCALITY_KEY, KeywordRule, RuleSet, Scoring
 
 SEPARATOR = "\n|\n"
 log = logging.getLogger("press_monitor.nlp")
@@ -65,8 +65,20 @@ class AnalysisResult:
     explanation: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def locality_keys(self) -> list[str]:
+        """The watched localities the item speaks of (the union over its mentions)."""
+        return locality_keys(self.localities)
+
+    @property
     def categories(self) -> list[str]:
         return sorted({m["category"] for m in self.matches if m["weight"] > 0})
+
+
+def locality_keys(localities: list[dict[str, Any]]) -> list[str]:
+    """The keys of a recorded list of mentions; mentions recorded before there were several
+    localities carry none and belong to the single one."""
+    keys = {k for m in localities for k in m.get("locality_keys", [DEFAULT_LOCALITY_KEY])}
+    return sorted(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +96,22 @@ class Analyzer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.version = rules.version
-        spec = rules.locality
-        gazetteer = build_gazetteer(spec.province, spec.district, list(spec.aliases))
         self.tagger = LocalityTagger(
-            gazetteer, spec.context_words, spec.conflict_words, spec.window
+            [
+                WatchedLocality(
+                    spec.key,
+                    build_gazetteer(
+                        spec.province,
+                        spec.district,
+                        list(spec.aliases),
+                        communes=list(spec.communes),
+                    ),
+                    spec.context_words,
+                    spec.conflict_words,
+                    spec.window,
+                )
+                for spec in rules.localities
+            ]
         )
         self.keywords: PhraseMatcher[KeywordRule] = PhraseMatcher(
             (rule.phrase, rule) for rule in rules.keywords
@@ -110,7 +134,12 @@ class Analyzer:
             return {"start": start, "end": min(end, len(title)), "field": "title"}
 
         localities = [
-            {"unit": m.unit, "surface": m.surface, **place(m.start, m.end)}
+            {
+                "unit": m.unit,
+                "surface": m.surface,
+                **place(m.start, m.end),
+                "locality_keys": list(m.locality_keys),
+            }
             for m in self.tagger.tag(folded)
         ]
         notes: list[str] = []
