@@ -85,6 +85,7 @@ class LazyGroup(click.Group):
         "submit": "monitor.cli_intake:submit",
         "eval": "monitor.cli_rules:eval_command",
         "rules": "monitor.cli_rules:rules_group",
+        "locality": "monitor.cli_locality:locality_group",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -106,7 +107,7 @@ class LazyGroup(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str, log_format: str) -> None:
-    """Press and public social-media monitoring for one locality."""
+    """Press and public social-media monitoring for one locality or many."""
     from monitor.logs import setup_logging
 
     setup_logging(log_level, log_format)

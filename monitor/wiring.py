@@ -161,4 +161,5 @@ def web_options(config: Config) -> WebOptions:
         login_failures_per_user=config.web.login_failures_per_user,
         login_failures_per_address=config.web.login_failures_per_address,
         login_window_minutes=config.web.login_window_minutes,
+        localities=tuple((loc.key, loc.name) for loc in config.watched()),
     )

@@ -36,7 +36,7 @@ from nlp.matcher import PhraseMatcher, typed_with_diacritics
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
 from nlp.regex_guard import compile_guarded
-from nlp.rules import DEFAULT_LOCALITY_KEY, KeywordRule, RuleSet, Scoring
+from nlp.rules import KeywordRule, RuleSet, Scoring
 
 SEPARATOR = "\n|\n"
 log = logging.getLogger("press_monitor.nlp")
@@ -65,20 +65,8 @@ class AnalysisResult:
     explanation: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def locality_keys(self) -> list[str]:
-        """The watched localities the item speaks of (the union over its mentions)."""
-        return locality_keys(self.localities)
-
-    @property
     def categories(self) -> list[str]:
         return sorted({m["category"] for m in self.matches if m["weight"] > 0})
-
-
-def locality_keys(localities: list[dict[str, Any]]) -> list[str]:
-    """The keys of a recorded list of mentions; mentions recorded before there were several
-    localities carry none and belong to the single one."""
-    keys = {k for m in localities for k in m.get("locality_keys", [DEFAULT_LOCALITY_KEY])}
-    return sorted(keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@ Every state change is a POST carrying the session's CSRF token and is written to
 trail with the analyst's name; GET never changes anything (mail scanners follow links in
 digests). Sessions expire and end server-side at logout. Templates autoescape everything that
 came from the web; no script runs on any page (the CSP says so). The routes live in one
-blueprint per group: auth, queue, alerts, overview, public.
+blueprint per group: auth, queue, alerts, overview, export, public. An account limited to
+some localities sees only their alerts on every page but the public one; another alert's
+page answers 404, as a missing one does.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from alerts.queue import STATUSES
 from alerts.render import local_date, local_time, safe_url
 from alerts.scores import format_score
 from storage.db import Database
-from web import alert_pages, auth, errors, overview_pages, public, queue_pages
-from web.context import KEY
+from web import alert_pages, auth, errors, export_pages, overview_pages, public, queue_pages
+from web.context import KEY, allowed_localities, locality_name
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -49,6 +51,8 @@ class WebOptions:
     login_failures_per_user: int = 5
     login_failures_per_address: int = 20
     login_window_minutes: float = 15
+    # the watched localities, (key, display name): the queue's filter, the overview's counts
+    localities: tuple[tuple[str, str], ...] = ()
 
 
 def create_app(db: Database, options: WebOptions) -> Flask:
@@ -75,12 +79,17 @@ def create_app(db: Database, options: WebOptions) -> Flask:
         score=format_score,
     )
     app.jinja_env.globals.update(
-        csrf_token=auth.csrf_token, STATUSES=STATUSES, CATEGORIES=sorted(CATEGORY_LABELS)
+        csrf_token=auth.csrf_token,
+        STATUSES=STATUSES,
+        CATEGORIES=sorted(CATEGORY_LABELS),
+        LOCALITIES=options.localities,
+        allowed_localities=allowed_localities,
+        locality_name=locality_name,
     )
     app.before_request(auth.check_csrf)
     app.after_request(_security_headers)
     errors.register(app)
-    for module in (auth, queue_pages, alert_pages, overview_pages, public):
+    for module in (auth, queue_pages, alert_pages, overview_pages, export_pages, public):
         app.register_blueprint(module.bp)
     return app
 
