@@ -11,6 +11,7 @@ from typing import Any
 
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
+from alerts.routing import audiences
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.rule_packs import effective_rules
@@ -133,6 +134,10 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         review_base_url=config.web.base_url,
         max_alerts=config.digest.max_alerts,
         alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
+        audiences=audiences(
+            list(config.analysts), {loc.key: list(loc.analysts) for loc in config.watched()}
+        ),
+        locality_names=tuple((loc.key, loc.name) for loc in config.watched()),
     )
 
 
