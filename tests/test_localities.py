@@ -31,10 +31,11 @@ SA_LOONG = {
 }
 
 
-def with_localities(tmp_path: Path, localities: list[dict[str, Any]]) -> Path:
+def with_localities(tmp_path: Path, localities: list[dict[str, Any]], **overrides: Any) -> Path:
+    """The shipped config with `localities:` instead of its `locality:` section."""
     data = base_config()
     del data["locality"]
-    data["localities"] = localities
+    data.update(localities=localities, **overrides)
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
