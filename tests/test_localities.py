@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.config import ConfigError, load_config
+from monitor.config import load_config
 from monitor.wiring import ruleset
 from nlp.analyzer import Analyzer
 from nlp.rules import LocalitySpec, RuleSet
 from tests.helpers import ROOT, base_config, run_cli
+from tests.test_config import problems_of
 
 BO_Y = {
     "key": "bo-y",
@@ -39,12 +40,6 @@ def with_localities(tmp_path: Path, localities: list[dict[str, Any]], **override
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-def problems_of(path: Path) -> list[tuple[str, str]]:
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    return info.value.problems
 
 
 def test_single_locality_is_the_default_entry() -> None:
