@@ -1,14 +1,17 @@
 """The locality gazetteer, built from underthesea's administrative data (2025 mapping).
 
-Ops name the former district and province in config.yaml; the gazetteer finds its former
-communes and town and the new communes that replaced them on 2025-07-01, adds spelling
-variants, and marks every name that also belongs to a unit elsewhere in Vietnam as
-ambiguous, so the tagger asks for context before counting it.
+Ops name a locality in config.yaml by its former district and province (names before
+2025-07-01), or by current communes of a province; the gazetteer finds the former communes
+and towns and the current communes of that area (and, for communes, the former districts
+they came from: counting when wholly inside, context otherwise), adds spelling variants, and
+marks every name that also belongs to another unit of Vietnam as ambiguous, so the tagger
+asks for context before counting it. One gazetteer per locality; the tagger joins them.
 
 Building it reads underthesea's 6 MB mapping, which costs about a second, so the result is
-cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), keyed
-by the locality arguments, underthesea's version and GAZETTEER_VERSION: a later process
-gets it without reading the mapping or importing underthesea.
+cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), one
+file per locality keyed by its arguments (district or communes, aliases), underthesea's
+version and GAZETTEER_VERSION: a later process gets every locality's gazetteer without
+reading the mapping or importing underthesea.
 """
 
 from __future__ import annotations

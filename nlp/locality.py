@@ -115,16 +115,16 @@ class LocalityTagger:
         rivals: dict[tuple[int, int], list[Hit[_Entry]]] = {}
         for hit in hits:
             entry = hit.payload
-            if entry.kind == "conflict":
-                target = conflicts
-            elif entry.kind == "context" or _supports(hit):
-                target = support
-            else:
-                target = None
-            for key in entry.keys if target is not None else ():
-                target[key].append(hit)
             if entry.kind == "place":
                 rivals.setdefault((hit.start, hit.end), []).append(hit)
+            if entry.kind == "conflict":
+                evidence = conflicts
+            elif entry.kind == "context" or _supports(hit):
+                evidence = support
+            else:
+                continue
+            for key in entry.keys:
+                evidence[key].append(hit)
         scene = _Scene(
             text=text,
             support=support,

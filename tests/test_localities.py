@@ -180,3 +180,19 @@ def test_all_localities_share_one_automaton(two_ngoc_hoi: Analyzer) -> None:
     folded = two_ngoc_hoi.document("Plei Kần, Liên Ninh, Đăk Kan")
     names = {hit.payload.place.name for hit in two_ngoc_hoi.tagger._matcher.find(folded)}
     assert names == {"Plei Kần", "Liên Ninh", "Đăk Kan"}
+
+
+def test_every_locality_is_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later build of the same localities reads no administrative data: one cached
+    gazetteer per locality."""
+    import nlp.gazetteer as gazetteer_module
+
+    monkeypatch.setenv("PRESS_MONITOR_CACHE", str(tmp_path))
+    config = load_config(with_localities(tmp_path, [BO_Y, SA_LOONG]))
+    first = Analyzer(ruleset(config))
+    assert len(list(tmp_path.glob("gazetteer-*.json"))) == 2
+    gazetteer_module._mapping.cache_clear()
+    second = Analyzer(ruleset(config))
+    assert gazetteer_module._mapping.cache_info().misses == 0
+    text = "Xã Sa Loong và thị trấn Plei Kần"
+    assert second.analyze(text).localities == first.analyze(text).localities
