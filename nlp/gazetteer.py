@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -182,9 +182,16 @@ def _store(path: Path, gazetteer: Gazetteer, conflicts: dict[str, list[str]]) ->
             Path(temporary).unlink(missing_ok=True)
 
 
+@cache
+def _folded(name: str) -> str:
+    """'Huyện Ngọc Hồi' -> 'ngoc hoi'; cached, as the mapping repeats names ten thousand
+    times and a province's communes are built one after another."""
+    return fold(bare(name))
+
+
 def _squashed(name: str) -> str:
     """'Tỉnh Kon Tum' and 'kon tum' -> 'kontum': how configured names are compared."""
-    return fold(bare(name)).replace(" ", "")
+    return _folded(name).replace(" ", "")
 
 
 def _build_district(province: str, district: str, aliases: list[str]) -> Gazetteer:
@@ -275,7 +282,7 @@ def _names_elsewhere(our_units: set[str], data: dict[str, Any]) -> set[str]:
             (r["new_ward"], r["new_province"]),
         ):
             if f"{unit}, {parent}" not in our_units:
-                names.add(fold(bare(unit)))
+                names.add(_folded(unit))
     for table in ("province_names", "old_province_names"):
         for info in data[table].values():
             if info["name"] not in our_units:
@@ -289,14 +296,19 @@ def conflicting_places(name: str) -> list[str]:
     known = _known_conflicts.get(name)
     if known is not None:
         return list(known)
-    key = fold(bare(name))
-    found: set[str] = set()
+    return sorted(_parents_by_name().get(_folded(name), ()))
+
+
+@lru_cache(maxsize=1)
+def _parents_by_name() -> dict[str, set[str]]:
+    """Folded unit name -> the districts and provinces holding a unit of that name, read
+    from the mapping once (a province's communes ask for hundreds of names)."""
+    found: dict[str, set[str]] = {}
     for r in _mapping()["ward_mapping"]:
         for unit, parents in (
             (r["old_ward"], (r["old_district"], r["old_province"])),
             (r["new_ward"], (r["new_province"],)),
             (r["old_district"], (r["old_province"], r["new_province"])),
         ):
-            if fold(bare(unit)) == key:
-                found.update(bare(p) for p in parents)
-    return sorted(found)
+            found.setdefault(_folded(unit), set()).update(bare(p) for p in parents)
+    return found
