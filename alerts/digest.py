@@ -11,6 +11,11 @@ The Message-ID is stored before sending, so a retry is recognisably the same mes
 A digest shows at most ``max_alerts`` alerts, the strongest, and says how many more wait in
 the queue (with its link when the review pages are served), so a flood cannot make a
 message the mail server refuses.
+
+With analysts per locality (``audiences``, see alerts/routing.py) a period is one message
+per audience, each holding the period's alerts of its localities, grouped by locality. Each
+message has its own record (storage/deliveries.py) going through the same states; the
+period is failed while a message must be retried, and a retry sends only those messages.
 """
 
 from __future__ import annotations
