@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.localities import set_user_localities
 from storage.logins import end_sessions
 from storage.models import User
 
@@ -74,6 +75,14 @@ def set_password(session: Session, username: str, password: str) -> None:
         raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
     user = _user(session, username)
     user.password_hash = hash_password(password)
+    end_sessions(session, user.id)
+
+
+def limit_to_localities(session: Session, username: str, keys: list[str]) -> None:
+    """Limit an account to some localities (by key); no keys makes it provincial again.
+    Its open sessions end, so the new limit holds from the next request on."""
+    user = _user(session, username)
+    set_user_localities(session, user.id, keys)
     end_sessions(session, user.id)
 
 

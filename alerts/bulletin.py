@@ -42,6 +42,7 @@ from alerts.labels import STATUS_LABELS
 from alerts.periods import next_due
 from alerts.render import ENV, local_date, local_time, safe_url
 from storage.db import Database
+from storage.localities import alert_locality_keys
 from storage.models import Alert, PressBulletin, PressDelivery, PressNote, utcnow
 
 FIRST_PERIOD = timedelta(days=7)
@@ -65,6 +66,8 @@ class BulletinOptions:
     subject_prefix: str = "[Thông tin cho báo chí]"
     office: str = "Bộ phận theo dõi thông tin"
     locality: str = ""  # the installation's locality, the key of items without their own
+    # locality key -> display name: a clarification is listed under its alert's localities
+    locality_names: tuple[tuple[str, str], ...] = ()
     sender: str = "press-monitor@localhost"
     smtp: SmtpOptions | None = None
     outbox: Path = Path("data/outbox")
@@ -115,12 +118,44 @@ def group_by_locality(
     return sorted(groups.items())
 
 
-def period_entries(session: Session, start: datetime, end: datetime, locality: str) -> list[Entry]:
+def period_entries(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    locality: str,
+    names: tuple[tuple[str, str], ...] = (),
+) -> list[Entry]:
     """What the office said in [start, end): clarifications published then and still
-    published, and press notes written then and not withdrawn."""
+    published, and press notes written then and not withdrawn. Each is listed under the
+    localities its alert concerns (``names`` maps their keys), else under ``locality``."""
+    published = [
+        a
+        for a in session.scalars(
+            select(Alert).where(Alert.published_at >= start, Alert.published_at < end)
+        )
+        if a.published_at is not None
+    ]
+    noted = list(
+        session.scalars(
+            select(PressNote).where(
+                PressNote.created_at >= start,
+                PressNote.created_at < end,
+                PressNote.withdrawn_at.is_(None),
+            )
+        )
+    )
+    keys = alert_locality_keys(
+        session, {a.id for a in published} | {n.alert.id for n in noted if n.alert}
+    )
+    known = dict(names)
+
+    def place(alert_id: int) -> str:
+        found = [known[k] for k in keys.get(alert_id, []) if k in known]
+        return ", ".join(found) if found else locality
+
     entries = [
         Entry(
-            locality=locality,
+            locality=place(a.id),
             when=a.published_at,
             text=a.clarification or "",
             link=a.clarification_link,
@@ -128,22 +163,13 @@ def period_entries(session: Session, start: datetime, end: datetime, locality: s
             claim_url=a.published_url,
             conclusion=STATUS_LABELS.get(a.status, a.status),
         )
-        for a in session.scalars(
-            select(Alert).where(Alert.published_at >= start, Alert.published_at < end)
-        )
-        if a.published_at is not None
+        for a in published
     ]
-    for note in session.scalars(
-        select(PressNote).where(
-            PressNote.created_at >= start,
-            PressNote.created_at < end,
-            PressNote.withdrawn_at.is_(None),
-        )
-    ):
+    for note in noted:
         alert = note.alert
         entries.append(
             Entry(
-                locality=note.locality or locality,
+                locality=note.locality or (place(alert.id) if alert else locality),
                 when=note.created_at,
                 text=note.text,
                 link=note.link,
@@ -181,7 +207,7 @@ def preview(db: Database, options: BulletinOptions, now: datetime | None = None)
     with db.session() as session:
         start = _next_start(session, now)
         end = max(start, now - SETTLE)
-        entries = period_entries(session, start, end, options.locality)
+        entries = period_entries(session, start, end, options.locality, options.locality_names)
     return BulletinView(start, end, group_by_locality(entries), options)
 
 
@@ -254,7 +280,9 @@ def _start_period(
     view = BulletinView(
         start,
         end,
-        group_by_locality(period_entries(session, start, end, options.locality)),
+        group_by_locality(
+            period_entries(session, start, end, options.locality, options.locality_names)
+        ),
         options,
     )
     subject, text, html = render_bulletin(view)

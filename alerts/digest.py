@@ -11,10 +11,16 @@ The Message-ID is stored before sending, so a retry is recognisably the same mes
 A digest shows at most ``max_alerts`` alerts, the strongest, and says how many more wait in
 the queue (with its link when the review pages are served), so a flood cannot make a
 message the mail server refuses.
+
+With analysts per locality (``audiences``, see alerts/routing.py) a period is one message
+per audience, each holding the period's alerts of its localities, grouped by locality. Each
+message has its own record (storage/deliveries.py) going through the same states; the
+period is failed while a message must be retried, and a retry sends only those messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,6 +39,7 @@ from alerts.delivery import (
 from alerts.periods import is_due, open_digest, start_period
 from alerts.render import (
     DigestEntry,
+    DigestSection,
     DigestStory,
     DigestView,
     marked,
@@ -40,12 +47,21 @@ from alerts.render import (
     snippet,
     subject,
 )
-from alerts.stories import spread
+from alerts.routing import Audience
+from alerts.stories import Spread, spread
 from alerts.views import alerts_with_items
 from storage.db import Database
+from storage.deliveries import (
+    finish_delivery,
+    open_delivery,
+    period_outcome,
+    settle_interrupted_deliveries,
+)
+from storage.localities import alert_locality_keys, in_localities
 from storage.models import Alert, Digest, utcnow
 from storage.status import failing_sources, held_back_alerts
 
+INTERRUPTED = "interrupted during SMTP delivery; not resent to avoid a duplicate"
 FAILING_SOURCE_RUNS = 3
 FAILING_FOR = timedelta(days=1)
 TITLE_CHARS = 300  # a title or matched word longer than this is cut in the message
@@ -65,6 +81,16 @@ class DigestOptions:
     review_base_url: str | None = None
     max_alerts: int | None = 50  # alerts shown in one message; the rest are counted
     alerts_per_source_per_run: int | None = None  # only to explain held-back alerts
+    # one message per audience when localities have analysts of their own (alerts.routing);
+    # empty: one message with every alert to ``recipients``
+    audiences: tuple[Audience, ...] = ()
+    locality_names: tuple[tuple[str, str], ...] = ()  # (key, name): section headings
+
+    def everyone(self) -> list[str]:
+        """Every address this digest goes to, for the period's record."""
+        if not self.audiences:
+            return list(self.recipients)
+        return sorted({r for audience in self.audiences for r in audience.recipients})
 
 
 @dataclass(frozen=True)
@@ -87,13 +113,18 @@ def run_digest(
         if digest is None:
             if not force and not is_due(session, options.schedule, options.timezone, now):
                 return DigestOutcome(None, "not_due")
-            digest = start_period(session, now, options.recipients)
+            digest = start_period(session, now, options.everyone())
             if digest is None:
                 return DigestOutcome(None, "taken")
-        if digest.message_id is None:
-            digest.message_id = new_message_id()
-        digest_id, message_id = digest.id, digest.message_id
-        view = _view(session, digest, options)
+        if options.audiences:
+            digest_id = digest.id
+        else:
+            if digest.message_id is None:
+                digest.message_id = new_message_id()
+            digest_id, message_id = digest.id, digest.message_id
+            view = _view(session, digest, options)
+    if options.audiences:
+        return _run_routed(db, digest_id, options)
     if not view.entries and not options.all_clear:
         return _finish(db, digest_id, "empty", 0)
     text, html = render(view)
@@ -115,13 +146,51 @@ def run_digest(
     return _finish(db, digest_id, done.state, count, location=done.location, error=done.error)
 
 
+def _run_routed(db: Database, digest_id: int, options: DigestOptions) -> DigestOutcome:
+    """One message per audience of the period, each recorded on its own: a period resumed
+    after a failure sends only the messages not delivered yet, never one twice."""
+    for audience in options.audiences:
+        with db.session() as session:
+            delivery = open_delivery(
+                session, digest_id, audience.name, list(audience.recipients), new_message_id()
+            )
+            if delivery is None:
+                continue
+            delivery_id, message_id = delivery.id, delivery.message_id
+            digest = session.get_one(Digest, digest_id)
+            view = _view(session, digest, options, audience.keys)
+        count = len(view.entries) + view.more
+        if not view.entries and not options.all_clear:
+            finish_delivery(db, delivery_id, "empty", 0)
+            continue
+        text, html = render(view)
+        recipients = list(audience.recipients)
+        message = build_message(subject(view), text, html, options.sender, recipients, message_id)
+        label = "all" if audience.keys is None else "+".join(audience.keys)
+        name = f"digest-{digest_id:06d}-{label}-{view.period_end:%Y%m%dT%H%M%S}Z.eml"
+        done = deliver(
+            message,
+            options.smtp,
+            recipients,
+            options.outbox,
+            name,
+            lambda: finish_delivery(db, delivery_id, "sending", count),  # noqa: B023
+        )
+        finish_delivery(db, delivery_id, done.state, count, done.location, done.error)
+    with db.session() as session:
+        state, location, error = period_outcome(session, digest_id)
+        count = session.get_one(Digest, digest_id).alert_count
+    return _finish(db, digest_id, state, count, location=location, error=error)
+
+
 def settle_interrupted(session: Session) -> None:
     """A digest left in "sending" was interrupted mid-delivery: the server may have
     accepted it. Sending again could deliver it twice, so it is marked "uncertain" and the
     next digest says so, with its Message-ID, for analysts to check."""
     for digest in session.scalars(select(Digest).where(Digest.state == "sending")):
         digest.state = "uncertain"
-        digest.error = "interrupted during SMTP delivery; not resent to avoid a duplicate"
+        digest.error = INTERRUPTED
+    settle_interrupted_deliveries(session, INTERRUPTED)
 
 
 def _notices(session: Session, digest: Digest, options: DigestOptions) -> list[str]:
@@ -168,36 +237,60 @@ def _notices(session: Session, digest: Digest, options: DigestOptions) -> list[s
     return notices
 
 
-def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestView:
-    query = (
-        alerts_with_items()
-        .where(Alert.digest_id == digest.id)
-        .order_by(Alert.score.desc(), Alert.id)
-    )
+def _view(
+    session: Session,
+    digest: Digest,
+    options: DigestOptions,
+    keys: tuple[str, ...] | None = None,
+) -> DigestView:
+    """The period's alerts (``keys``: only those of these localities), strongest first; with
+    several watched localities, grouped by locality too."""
+    chosen = select(Alert.id).where(Alert.digest_id == digest.id)
+    if keys is not None:
+        chosen = chosen.where(in_localities(keys))
+    total = session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
+    query = alerts_with_items().where(Alert.id.in_(chosen)).order_by(Alert.score.desc(), Alert.id)
     if options.max_alerts is not None:
         query = query.limit(options.max_alerts)
     alerts = session.scalars(query).all()
 
     spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
-    groups: dict[int | str, list[DigestEntry]] = {}
-    for alert in alerts:  # by score, so each story's strongest alert comes first
-        key = alert.item.story_id or f"item-{alert.item_id}"
-        groups.setdefault(key, []).append(_entry(alert, options.review_base_url))
-
-    stories = [
-        DigestStory(entries, spreads.get(key) if isinstance(key, int) else None)
-        for key, entries in groups.items()
-    ]
+    entries = {a.id: _entry(a, options.review_base_url) for a in alerts}
+    sections = []
+    if len(options.locality_names) > 1:
+        of_alert = alert_locality_keys(session, entries)
+        for key, name in options.locality_names:
+            if keys is not None and key not in keys:
+                continue
+            here = [a for a in alerts if key in of_alert[a.id]]
+            if here:
+                sections.append(DigestSection(name, _stories(here, entries, spreads)))
     return DigestView(
         period_start=digest.period_start,
         period_end=digest.period_end,
-        stories=sorted(stories, key=lambda s: -s.score),
+        stories=_stories(alerts, entries, spreads),
+        sections=sections,
         timezone=options.timezone,
         subject_prefix=options.subject_prefix,
         notices=_notices(session, digest, options),
-        more=max(0, digest.alert_count - len(alerts)),
+        more=max(0, total - len(alerts)),
         queue_url=f"{options.review_base_url.rstrip('/')}/" if options.review_base_url else None,
     )
+
+
+def _stories(
+    alerts: Sequence[Alert], entries: dict[int, DigestEntry], spreads: dict[int, Spread]
+) -> list[DigestStory]:
+    """Alerts (by score) as stories, so each story's strongest alert comes first."""
+    groups: dict[int | str, list[DigestEntry]] = {}
+    for alert in alerts:
+        key = alert.item.story_id or f"item-{alert.item_id}"
+        groups.setdefault(key, []).append(entries[alert.id])
+    stories = [
+        DigestStory(group, spreads.get(key) if isinstance(key, int) else None)
+        for key, group in groups.items()
+    ]
+    return sorted(stories, key=lambda s: -s.score)
 
 
 def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:

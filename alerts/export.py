@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import IO, Any
 
 from alerts.scores import round_score
 from alerts.views import alerts_with_items
 from storage.db import Database
+from storage.localities import alert_locality_keys, in_localities
 from storage.models import Alert
 
 FIELDS = [
@@ -24,6 +26,7 @@ FIELDS = [
     "learned_probability",
     "categories",
     "localities",
+    "locality_keys",
     "title",
     "url",
     "source",
@@ -38,19 +41,27 @@ FIELDS = [
 
 
 def export_rows(
-    db: Database, status: str | None = None, since: datetime | None = None
+    db: Database,
+    status: str | None = None,
+    since: datetime | None = None,
+    allowed: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """Every alert (``allowed``: only those of these localities), oldest first."""
     query = alerts_with_items().order_by(Alert.id)
+    if allowed is not None:
+        query = query.where(in_localities(allowed))
 
     if status:
         query = query.where(Alert.status == status)
     if since:
         query = query.where(Alert.created_at >= since)
     with db.session() as session:
-        return [_row(alert) for alert in session.scalars(query)]
+        alerts = session.scalars(query).all()
+        keys = alert_locality_keys(session, [a.id for a in alerts])
+        return [_row(alert, keys[alert.id]) for alert in alerts]
 
 
-def _row(alert: Alert) -> dict[str, Any]:
+def _row(alert: Alert, locality_keys: list[str]) -> dict[str, Any]:
     item = alert.item
     localities = item.analysis.localities if item.analysis else []
     return {
@@ -61,6 +72,7 @@ def _row(alert: Alert) -> dict[str, Any]:
         "learned_probability": _probability(item.analysis),
         "categories": list(alert.categories),
         "localities": sorted({loc["unit"] for loc in localities}),
+        "locality_keys": locality_keys,
         "title": item.title,
         "url": item.url,
         "source": item.source.name,

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select, true
 from sqlalchemy.orm import Session
 
 from alerts.queue import VERDICTS
 from alerts.stories import Spread, spread
 from storage.db import Database
-from storage.models import Alert, AlertEvent, Item, PressDelivery, Source, utcnow
+from storage.localities import in_localities
+from storage.models import Alert, AlertEvent, AlertLocality, Item, PressDelivery, Source, utcnow
 from storage.status import failing_sources
 
 DAYS = 14
@@ -81,6 +83,7 @@ class Figures:
     clarifications: list[Clarification]
     bulletins_sent: int
     failing: list[tuple[str, int, str | None]]
+    localities: list[tuple[str, int, int]]  # (locality key, alerts, open alerts)
     alerts_by_category: dict[str, list[int]] = field(default_factory=dict)
     items_by_source: dict[str, list[int]] = field(default_factory=dict)
 
@@ -93,13 +96,18 @@ class Figures:
         return sum(self.verdicts.values())
 
 
-def overview(db: Database, failures: int = 3, now: datetime | None = None) -> Figures:
-    """The overview page's figures: the last 14 days up to now."""
+def overview(
+    db: Database,
+    failures: int = 3,
+    now: datetime | None = None,
+    allowed: Sequence[str] | None = None,
+) -> Figures:
+    """The overview page's figures: the last 14 days up to now, as the account may see them."""
     now = now or utcnow()
     today = (now + VIETNAM).date()
     start = datetime.combine(today - timedelta(days=DAYS - 1), datetime.min.time()) - VIETNAM
     with db.session() as session:
-        return figures(session, start, now, failures=failures, now=now)
+        return figures(session, start, now, failures=failures, now=now, allowed=allowed)
 
 
 def figures(
@@ -109,17 +117,20 @@ def figures(
     locality: str | None = None,
     failures: int = 3,
     now: datetime | None = None,
+    allowed: Sequence[str] | None = None,
 ) -> Figures:
     """Every figure of the period [start, end); ``locality`` names the unit reported on.
 
-    Today an installation watches one locality, so every item is its; the localities work
-    narrows these queries by a per-item locality key where ``locality`` is given.
+    ``allowed`` (locality keys: an account limited to some localities, or a report on one)
+    narrows every alert figure, in the queries themselves, to the alerts of those localities;
+    collected items are shared by all localities and always count in full.
     """
     now = now or utcnow()
     first, last = _day(start), _day(end - timedelta(microseconds=1))
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    visible: ColumnElement[bool] = in_localities(allowed) if allowed is not None else true()
     in_items = (Item.fetched_at >= start) & (Item.fetched_at < end)
-    in_alerts = (Alert.created_at >= start) & (Alert.created_at < end)
+    in_alerts = (Alert.created_at >= start) & (Alert.created_at < end) & visible
     item_rows = session.execute(
         select(Item.fetched_at, Source.name)
         .join(Source, Source.id == Item.source_id)
@@ -180,7 +191,7 @@ def figures(
         category_verdicts={c: dict(n) for c, n in sorted(category_verdicts.items())},
         verdict_times=_verdict_times(session, {a[0]: a[1] for a in alert_rows}),
         main_stories=_main_stories(session, in_alerts, now),
-        clarifications=_clarifications(session, start, end),
+        clarifications=_clarifications(session, start, end, visible),
         bulletins_sent=session.scalar(
             select(func.count(PressDelivery.id)).where(
                 PressDelivery.state == "sent",
@@ -190,6 +201,7 @@ def figures(
         )
         or 0,
         failing=failing,
+        localities=_by_locality(session, in_alerts, allowed),
         alerts_by_category={c: [n[d] for d in days] for c, n in sorted(by_category.items())},
         items_by_source={s: [n[d] for d in days] for s, n in sorted(by_source.items())},
     )
@@ -233,7 +245,9 @@ def _main_stories(session: Session, in_alerts: object, now: datetime) -> list[Ma
     ]
 
 
-def _clarifications(session: Session, start: datetime, end: datetime) -> list[Clarification]:
+def _clarifications(
+    session: Session, start: datetime, end: datetime, visible: ColumnElement[bool]
+) -> list[Clarification]:
     """Clarifications published in the period and still published, the claim as frozen."""
     return [
         Clarification(
@@ -247,11 +261,28 @@ def _clarifications(session: Session, start: datetime, end: datetime) -> list[Cl
         )
         for a in session.scalars(
             select(Alert)
-            .where(Alert.published_at >= start, Alert.published_at < end)
+            .where(Alert.published_at >= start, Alert.published_at < end, visible)
             .order_by(Alert.published_at, Alert.id)
         )
         if a.published_at is not None
     ]
+
+
+def _by_locality(
+    session: Session, in_alerts: ColumnElement[bool], allowed: Sequence[str] | None
+) -> list[tuple[str, int, int]]:
+    """(locality key, alerts, open alerts) of the period for each locality with alerts."""
+    is_open = case((Alert.status.in_(("new", "in_review")), 1), else_=0)
+    query = (
+        select(AlertLocality.locality_key, func.count(), func.coalesce(func.sum(is_open), 0))
+        .join(Alert, Alert.id == AlertLocality.alert_id)
+        .where(in_alerts)
+        .group_by(AlertLocality.locality_key)
+        .order_by(AlertLocality.locality_key)
+    )
+    if allowed is not None:
+        query = query.where(AlertLocality.locality_key.in_(list(allowed)))
+    return [(key, int(total), int(open_)) for key, total, open_ in session.execute(query)]
 
 
 def _day(when: datetime) -> date:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from storage.localities import mention_keys, record_alert_localities
 from storage.models import Alert, AlertEvent, Analysis, Item, utcnow
 
 STATUSES = ("new", "in_review", "verified_true", "verified_false", "misleading", "dismissed")
@@ -87,7 +88,9 @@ def create_alerts(session: Session, per_source_limit: int | None = None) -> list
     ``storage.status.held_back_alerts``, and the next calls take them, strongest first.
     """
     rows = session.execute(
-        select(Analysis.item_id, Analysis.score, Analysis.matches, Item.source_id)
+        select(
+            Analysis.item_id, Analysis.score, Analysis.matches, Analysis.localities, Item.source_id
+        )
         .join(Item, Item.id == Analysis.item_id)
         .outerjoin(Alert, Alert.item_id == Analysis.item_id)
         .where(Analysis.flagged.is_(True), Alert.id.is_(None))
@@ -95,7 +98,7 @@ def create_alerts(session: Session, per_source_limit: int | None = None) -> list
     ).all()
     created = []
     per_source: dict[int, int] = {}
-    for item_id, score, matches, source_id in rows:
+    for item_id, score, matches, localities, source_id in rows:
         if per_source_limit is not None and per_source.get(source_id, 0) >= per_source_limit:
             continue
         per_source[source_id] = per_source.get(source_id, 0) + 1
@@ -116,6 +119,7 @@ def create_alerts(session: Session, per_source_limit: int | None = None) -> list
                 )
         except IntegrityError:
             continue
+        record_alert_localities(session, alert.id, mention_keys(localities))
         created.append(alert.id)
     return created
 

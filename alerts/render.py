@@ -55,6 +55,18 @@ class DigestStory:
 
 
 @dataclass(frozen=True)
+class DigestSection:
+    """The stories of one watched locality, under its name (None: no heading)."""
+
+    name: str | None
+    stories: list[DigestStory]
+
+    @property
+    def count(self) -> int:
+        return sum(len(story.entries) for story in self.stories)
+
+
+@dataclass(frozen=True)
 class DigestView:
     period_start: datetime
     period_end: datetime
@@ -64,10 +76,16 @@ class DigestView:
     notices: list[str] = field(default_factory=list)
     more: int = 0  # alerts of the period beyond the digest's cap, not shown
     queue_url: str | None = None  # the review queue, when the pages are served
+    # by locality, when the message covers several watched localities; else one group
+    sections: list[DigestSection] = field(default_factory=list)
 
     @property
     def entries(self) -> list[DigestEntry]:
         return [e for story in self.stories for e in story.entries]
+
+    @property
+    def groups(self) -> list[DigestSection]:
+        return self.sections or [DigestSection(None, self.stories)]
 
 
 def safe_url(url: str | None) -> str | None:

@@ -87,6 +87,7 @@ def make_report(
     locality: str,
     fmt: str,
     made: datetime | None = None,
+    allowed: list[str] | None = None,
 ) -> tuple[int, str, bytes]:
     """Write the report and keep it (storage.documents); returns (number, file name, bytes).
 
@@ -97,7 +98,15 @@ def make_report(
         report_id = new_report(session, period.label, period.start, period.end, locality, fmt).id
     try:
         with db.session() as session:
-            figs = figures(session, period.start, period.end, locality, options.failures, now=made)
+            figs = figures(
+                session,
+                period.start,
+                period.end,
+                locality,
+                options.failures,
+                now=made,
+                allowed=allowed,
+            )
         content = build_docx(figs, period, options, report_id, locality, made)
         if fmt == "pdf":
             content = to_pdf(content)

@@ -11,11 +11,13 @@ analyst's look (it was a claim to check); dismissed means it was not.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.localities import in_localities
 from storage.models import Alert, Analysis
 
 WORTH_A_LOOK = ("verified_true", "verified_false", "misleading")
@@ -47,14 +49,18 @@ class RuleVerdicts:
         return self.decided >= 3 and self.dismissed * 2 > self.decided
 
 
-def rule_verdicts(session: Session, batch_size: int = 1000) -> list[RuleVerdicts]:
-    """One row per rule that contributed to an alert, worst precision first."""
+def rule_verdicts(
+    session: Session, batch_size: int = 1000, allowed: Sequence[str] | None = None
+) -> list[RuleVerdicts]:
+    """One row per rule that contributed to an alert, worst precision first (``allowed``:
+    only the alerts of these localities)."""
     figures: dict[str, RuleVerdicts] = defaultdict(lambda: RuleVerdicts(""))
-    rows = session.execute(
-        select(Alert.status, Analysis.explanation, Analysis.matches)
-        .join(Analysis, Analysis.item_id == Alert.item_id)
-        .execution_options(yield_per=batch_size)
+    query = select(Alert.status, Analysis.explanation, Analysis.matches).join(
+        Analysis, Analysis.item_id == Alert.item_id
     )
+    if allowed is not None:
+        query = query.where(in_localities(allowed))
+    rows = session.execute(query.execution_options(yield_per=batch_size))
     for status, explanation, matches in rows:
         for rule in _contributing_rules(explanation, matches):
             row = figures[rule]

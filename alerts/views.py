@@ -16,6 +16,7 @@ from alerts.render import local_time
 from alerts.scores import format_probability, format_score, round_score
 from alerts.stories import spread
 from storage.db import Database
+from storage.localities import alert_locality_keys, in_localities
 from storage.models import Alert, Analysis, Item, User
 
 DISPLAY_TZ = "Asia/Ho_Chi_Minh"
@@ -79,11 +80,16 @@ def queue_page(
     page: int = 1,
     per_page: int = 50,
     fold: Callable[[str], str] = str.casefold,
+    allowed: Sequence[str] | None = None,
+    locality_key: str | None = None,
 ) -> QueuePage:
     """Alerts matching the filters, sorted, one page of them.
 
     ``priority`` (the default) is the learned model's order (alerts.queue.by_second_opinion),
     newest first among equals; ``score`` the rule score alone.
+    ``allowed`` (an account limited to some localities) keeps only the alerts of those
+    localities, in the query itself, so counts and pages never include the others;
+    ``locality_key`` is the provincial queue's filter by one locality.
 
     ``search`` (over title and text) and ``locality`` compare folded forms on both sides:
     ``fold`` is given by the caller (monitor wiring passes nlp's diacritics folding, so "bo y"
@@ -100,6 +106,10 @@ def queue_page(
         query = query.where(Alert.status.in_(list(status)))
     if since:
         query = query.where(Alert.created_at >= since)
+    if allowed is not None:
+        query = query.where(in_localities(allowed))
+    if locality_key:
+        query = query.where(in_localities([locality_key]))
     published = func.coalesce(Item.published_at, Item.fetched_at)
     order = {
         "date": (published.desc(), Alert.id.desc()),
@@ -126,7 +136,18 @@ def queue_page(
             total += 1
             if first < total <= first + per_page:
                 rows.append(_queue_row(alert, units, names))
+        keys = alert_locality_keys(session, [row["id"] for row in rows])
+    for row in rows:
+        row["locality_keys"] = keys[row["id"]]
     return QueuePage(rows, total, page, per_page)
+
+
+def can_see(session: Session, alert_id: int, allowed: Sequence[str] | None) -> bool:
+    """Whether the alert exists and an account with this limit may see it."""
+    query = select(Alert.id).where(Alert.id == alert_id)
+    if allowed is not None:
+        query = query.where(in_localities(allowed))
+    return session.scalar(query) is not None
 
 
 def display_names(session: Session) -> dict[str, str]:

@@ -57,8 +57,14 @@ _SENTENCE = re.compile(r"(?<=[.!?…\n])\s*")
 
 
 def gazetteer_of(rules: RuleSet) -> Gazetteer:
-    spec = rules.locality
-    return build_gazetteer(spec.province, spec.district, list(spec.aliases))
+    """The places of every watched locality, as one gazetteer."""
+    places = []
+    for spec in rules.localities:
+        gazetteer = build_gazetteer(
+            spec.province, spec.district, list(spec.aliases), communes=list(spec.communes)
+        )
+        places.extend(gazetteer.places)
+    return Gazetteer(tuple(dict.fromkeys(places)))
 
 
 def floor_keywords(rules: RuleSet) -> list[str]:
@@ -169,7 +175,7 @@ def with_keywords(base: Analyzer, phrases: list[str]) -> Analyzer:
     extra = tuple(KeywordRule("rumour", p, 0.1) for p in phrases)
     started = time.perf_counter()
     analyzer = Analyzer(
-        type(rules)(rules.locality, rules.keywords + extra, rules.patterns, rules.scoring)
+        type(rules)(rules.localities, rules.keywords + extra, rules.patterns, rules.scoring)
     )
     print(
         f"  built matcher with {len(analyzer.rules.keywords)} keywords in "

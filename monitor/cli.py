@@ -88,6 +88,7 @@ class LazyGroup(click.Group):
         "learn": "monitor.cli_learn:learn",
         "bulletin": "monitor.cli_press:bulletin",
         "report": "monitor.cli_press:report",
+        "locality": "monitor.cli_locality:locality_group",
     },
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -109,7 +110,7 @@ class LazyGroup(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_level: str, log_format: str) -> None:
-    """Press and public social-media monitoring for one locality."""
+    """Press and public social-media monitoring for one locality or many."""
     from monitor.logs import setup_logging
 
     setup_logging(log_level, log_format)

@@ -46,7 +46,9 @@ def bulletin(ctx: Any, dry_run: bool) -> None:
     metavar="week|month|YYYY-MM",
     help="the last 7 days, the last 30 days, or a calendar month",
 )
-@click.option("--locality", metavar="KEY", help="the locality reported on (default: the one)")
+@click.option(
+    "--locality", metavar="KEY", help="the locality reported on (key; default: all watched)"
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["docx", "pdf"]), default="docx", show_default=True
 )
@@ -62,13 +64,19 @@ def report(ctx: Any, period: str, locality: str | None, fmt: str, output: Path |
     from monitor.wiring import locality_name, report_options
     from storage.models import utcnow
 
-    known = locality_name(ctx.config)
-    if locality is not None and locality != known:
-        raise click.UsageError(f"unknown locality {locality!r}; known: {known!r}")
+    known = {loc.key: loc.name for loc in ctx.config.watched()}
+    if locality is not None and locality not in known:
+        raise click.UsageError(f"unknown locality {locality!r}; known: {', '.join(known)}")
+    name = known[locality] if locality is not None else locality_name(ctx.config)
     try:
         span = parse_period(period, utcnow())
         number, filename, content = make_report(
-            ctx.db, report_options(ctx.config), span, locality or known, fmt
+            ctx.db,
+            report_options(ctx.config),
+            span,
+            name,
+            fmt,
+            allowed=[locality] if locality is not None else None,
         )
     except ReportError as exc:
         raise click.ClickException(str(exc)) from None

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from alerts.accounts import AccountError, add_user, list_users, set_active, set_password
+from alerts.accounts import (
+    AccountError,
+    add_user,
+    limit_to_localities,
+    list_users,
+    set_active,
+    set_password,
+)
+from storage.localities import user_locality_keys
 
 log = logging.getLogger("press_monitor.web")
 
@@ -64,14 +72,19 @@ def users_add(ctx: object, username: str, display_name: str, password_stdin: boo
 @users.command("list")
 @click.pass_obj
 def users_list(ctx: object) -> None:
-    """List analysts: name, display name, enabled or disabled, created (UTC)."""
+    """List analysts: name, enabled or disabled, created (UTC), display name, and the
+    localities an analyst is limited to (none shown: sees every locality)."""
     with ctx.db.session() as session:
-        rows = [(u.username, u.display_name, u.active, u.created_at) for u in list_users(session)]
+        rows = [
+            (u.username, u.display_name, u.active, u.created_at, user_locality_keys(session, u.id))
+            for u in list_users(session)
+        ]
     if not rows:
         click.echo("no users")
-    for username, display, active, created in rows:
+    for username, display, active, created, keys in rows:
         state = "enabled" if active else "disabled"
-        click.echo(f"{username:<20} {state:<9} {created:%Y-%m-%d}  {display}")
+        limit = f"  (localities: {', '.join(keys)})" if keys else ""
+        click.echo(f"{username:<20} {state:<9} {created:%Y-%m-%d}  {display}{limit}")
 
 
 @users.command("disable")
@@ -112,3 +125,30 @@ def users_set_password(ctx: object, username: str, password_stdin: bool) -> None
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"password of {username} changed; their open sessions ended")
+
+
+@users.command("localities")
+@click.argument("username")
+@click.option(
+    "--locality", "keys", multiple=True, help="a locality key from config.yaml (repeatable)"
+)
+@click.option("--all", "provincial", is_flag=True, help="no limit: every locality")
+@click.pass_obj
+def users_localities(ctx: object, username: str, keys: tuple[str, ...], provincial: bool) -> None:
+    """Limit an analyst to some localities (they then see only those alerts on the review
+    pages), or with --all lift the limit. Ends the user's open sessions."""
+    if provincial == bool(keys):
+        raise click.UsageError("give --locality KEY (one or more) or --all")
+    known = {loc.key for loc in ctx.config.watched()}
+    unknown = sorted(set(keys) - known)
+    if unknown:
+        raise click.ClickException(
+            f"unknown locality keys: {', '.join(unknown)} (config.yaml has: "
+            f"{', '.join(sorted(known))})"
+        )
+    try:
+        with ctx.db.session() as session:
+            limit_to_localities(session, username, list(keys))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {username} sees {', '.join(sorted(keys)) if keys else 'every locality'}")

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 CONFIG_ENV = "PRESS_MONITOR_CONFIG"
@@ -84,26 +85,61 @@ def _check_cron(expr: str) -> None:
         raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
 
 
-class Locality(Strict):
-    """The watched area, named as before the 2025 reorganization; the gazetteer derives the
-    former communes and the new units from underthesea's administrative data."""
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+DEFAULT_LOCALITY_KEY = "default"  # the key of the single `locality:` section
+
+
+class _Area(Strict):
+    """What every watched area has: a display name, the words that decide its names."""
 
     name: Annotated[str, Field(min_length=1)]
     province: Annotated[str, Field(min_length=1)]
-    district: Annotated[str, Field(min_length=1)]
     aliases: list[Annotated[str, Field(min_length=2)]] = []
     context_words: list[str] = []
     conflict_words: list[str] = []
     context_window: Annotated[int, Field(gt=0)] = 250
 
+
+def _check_units(province: str, district: str | None, communes: list[str]) -> None:
+    """The named units must be in underthesea's administrative data (`locality find`)."""
+    from nlp.gazetteer import GazetteerError, build_gazetteer
+
+    try:
+        build_gazetteer(province, district, [], communes=communes)
+    except GazetteerError as exc:
+        when = "since" if communes else "before"
+        raise ValueError(
+            f"{exc} (names as {when} 2025-07-01; `press-monitor locality find NAME` helps)"
+        ) from None
+
+
+class Locality(_Area):
+    """The single watched area of the original config form, named as before the 2025
+    reorganization; it is the locality with key "default"."""
+
+    district: Annotated[str, Field(min_length=1)]
+
     @model_validator(mode="after")
     def _known_district(self) -> Locality:
-        from nlp.gazetteer import GazetteerError, build_gazetteer
+        _check_units(self.province, self.district, [])
+        return self
 
-        try:
-            build_gazetteer(self.province, self.district, [])
-        except GazetteerError as exc:
-            raise ValueError(f"{exc} (names as before 2025-07-01)") from None
+
+class LocalityEntry(_Area):
+    """One of several watched localities: a former district (``province`` + ``district``,
+    names before 2025-07-01) or current communes (``province`` + ``communes``), with the
+    analysts who receive its digest."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    district: Annotated[str, Field(min_length=1)] | None = None
+    communes: list[Annotated[str, Field(min_length=1)]] = []
+    analysts: list[Email] = []
+
+    @model_validator(mode="after")
+    def _known_units(self) -> LocalityEntry:
+        if (self.district is None) == (not self.communes):
+            raise ValueError("give either district (names before 2025-07-01) or communes")
+        _check_units(self.province, self.district, self.communes)
         return self
 
 
@@ -420,7 +456,9 @@ class Intake(Strict):
 
 
 class Config(Strict):
-    locality: Locality
+    # one area (`locality:`) or several (`localities:`), never both
+    locality: Locality | None = None
+    localities: list[LocalityEntry] = []
     sources: list[Source] = []
     keywords: dict[Category, KeywordList] = {}
     regex_rules: list[RegexRule] = []
@@ -429,6 +467,7 @@ class Config(Strict):
     disabled_rules: list[str] = []  # after rule_packs and rules: it is checked against both
     scoring: Scoring = Scoring()
     analysts: list[Annotated[str, Field(pattern=EMAIL)]] = []
+    analysts: list[Email] = []  # receive every locality's alerts (the provincial office)
     smtp: Smtp | None = None
     digest: DigestSettings = DigestSettings()
     database_url: str = "sqlite:///data/press-monitor.db"
@@ -456,6 +495,40 @@ class Config(Strict):
                 "when a press contact has opted in (every bulletin names it)"
             )
         return self
+
+    @field_validator("localities")
+    @classmethod
+    def _unique_keys(cls, value: list[LocalityEntry]) -> list[LocalityEntry]:
+        first: dict[str, int] = {}
+        errors = []
+        for index, entry in enumerate(value):
+            if entry.key in first:
+                error = PydanticCustomError(
+                    "duplicate_key",
+                    "duplicate key '{key}' (first at localities[{first}].key)",
+                    {"key": entry.key, "first": first[entry.key]},
+                )
+                errors.append(InitErrorDetails(type=error, loc=(index, "key"), input=entry.key))
+            first.setdefault(entry.key, index)
+        if errors:
+            raise ValidationError.from_exception_data("localities", errors)
+        return value
+
+    @model_validator(mode="after")
+    def _one_area_form(self) -> Config:
+        if self.locality is None and not self.localities:
+            raise ValueError("give a locality: section or a localities: list")
+        if self.locality is not None and self.localities:
+            raise ValueError("give either locality: or localities:, not both")
+        return self
+
+    def watched(self) -> list[LocalityEntry]:
+        """Every watched locality; the single `locality:` section is the one with key
+        "default" and the top-level analysts."""
+        if self.locality is None:
+            return list(self.localities)
+        fields = self.locality.model_dump()
+        return [LocalityEntry.model_construct(key=DEFAULT_LOCALITY_KEY, communes=[], **fields)]
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:

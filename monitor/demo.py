@@ -1,7 +1,9 @@
 """`press-monitor demo`: one full cycle against bundled sample outlets, fully offline.
 
 The sample outlets are served from 127.0.0.1 by a real HTTP server, and the cycle runs on a
-fresh SQLite database, so the demo exercises the same code as production.
+fresh SQLite database, so the demo exercises the same code as production. It watches two
+communes (demo_site/localities.yaml: Bờ Y and Sa Loong, each with its own analyst), so the
+outbox holds one digest per commune besides the provincial one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from monitor.config import Config, Source, load_config
+from monitor.config import Config, LocalityEntry, Source, load_config
 from monitor.fixture_server import FixtureServer
 from monitor.pipeline import CycleResult, run_cycle
 from storage.db import Database
@@ -50,11 +52,19 @@ def demo_sources(base_url: str) -> list[dict[str, Any]]:
     return [{**s, "url": s["url"].replace("{base}", base_url)} for s in raw_sources]
 
 
+def demo_localities() -> list[LocalityEntry]:
+    """The demo's two communes, each with its own analyst."""
+    raw = yaml.safe_load((SITE / "localities.yaml").read_text(encoding="utf-8"))
+    return [LocalityEntry.model_validate(entry) for entry in raw]
+
+
 def demo_config(base: Config, base_url: str, workdir: Path) -> Config:
     sources = [Source.model_validate(s) for s in demo_sources(base_url)]
     return base.model_copy(
         update={
             "sources": sources,
+            "locality": None,
+            "localities": demo_localities(),
             "database_url": f"sqlite:///{workdir / 'demo.db'}",
             "outbox": str(workdir / "outbox"),
             "smtp": None,
@@ -84,12 +94,13 @@ def run_demo(config_path: str | Path | None, workdir: Path) -> DemoResult:
 
 
 def serve_demo(result: DemoResult, echo: Callable[[str], None]) -> None:
-    """Serve the review pages on the demo database, with a fresh user 'demo'."""
+    """Serve the review pages on the demo database, with a fresh user 'demo' (every
+    locality) and 'xa-bo-y' (only Bờ Y's alerts), both with the printed password."""
     import secrets
 
     import waitress
 
-    from alerts.accounts import add_user
+    from alerts.accounts import add_user, limit_to_localities
     from monitor.wiring import web_options
     from web.accesslog import AccessLog
     from web.app import create_app
@@ -98,8 +109,13 @@ def serve_demo(result: DemoResult, echo: Callable[[str], None]) -> None:
     db = Database(result.config.database_url)
     with db.session() as session:
         add_user(session, "demo", password, "Người dùng thử")
+        add_user(session, "xa-bo-y", password, "Cán bộ xã Bờ Y")
+        limit_to_localities(session, "xa-bo-y", ["bo-y"])
     web = result.config.web
-    echo(f"\nreview pages: http://{web.host}:{web.port}/  user: demo  password: {password}")
+    echo(
+        f"\nreview pages: http://{web.host}:{web.port}/  users: demo (every locality), "
+        f"xa-bo-y (Bờ Y only)  password: {password}"
+    )
     echo("(Ctrl+C to stop)")
     app = AccessLog(create_app(db, web_options(result.config)))
     waitress.serve(app, host=web.host, port=web.port, threads=4, ident="press-monitor")

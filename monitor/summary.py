@@ -50,7 +50,9 @@ def demo_summary(result: object) -> str:
     ]
     digest = cycle.digest
     if digest.location:
-        lines.append(f"  digest:   {digest.alert_count} alerts written to {digest.location}")
+        places = digest.location.split("; ")  # one message per audience with localities
+        lines.append(f"  digest:   {digest.alert_count} alerts written to {places[0]}")
+        lines += [f"            and to {place}" for place in places[1:]]
     else:
         lines.append(f"  digest:   {digest.state}")
     lines.append(f"  database: {result.config.database_url}")

@@ -13,6 +13,7 @@ from alerts.bulletin import BulletinOptions, Contact
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
 from alerts.report import ReportOptions
+from alerts.routing import audiences
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.learning import LearningOptions
@@ -25,15 +26,19 @@ from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:
-    loc = config.locality
     return RuleSet(
-        locality=LocalitySpec(
-            province=loc.province,
-            district=loc.district,
-            aliases=tuple(loc.aliases),
-            context_words=tuple(loc.context_words),
-            conflict_words=tuple(loc.conflict_words),
-            window=loc.context_window,
+        localities=tuple(
+            LocalitySpec(
+                province=loc.province,
+                district=loc.district,
+                aliases=tuple(loc.aliases),
+                context_words=tuple(loc.context_words),
+                conflict_words=tuple(loc.conflict_words),
+                window=loc.context_window,
+                key=loc.key,
+                communes=tuple(loc.communes),
+            )
+            for loc in config.watched()
         ),
         keywords=tuple(
             KeywordRule(category, word, keyword_list.weight)
@@ -141,6 +146,10 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         review_base_url=config.web.base_url,
         max_alerts=config.digest.max_alerts,
         alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
+        audiences=audiences(
+            list(config.analysts), {loc.key: list(loc.analysts) for loc in config.watched()}
+        ),
+        locality_names=tuple((loc.key, loc.name) for loc in config.watched()),
     )
 
 
@@ -168,6 +177,7 @@ def bulletin_options(config: Config, base_dir: Path) -> BulletinOptions:
         subject_prefix=config.bulletin.subject_prefix,
         office=config.office.name,
         locality=locality_name(config),
+        locality_names=tuple((loc.key, loc.name) for loc in config.watched()),
         sender=_sender(config),
         smtp=smtp_options(config),
         outbox=_outbox(config, base_dir),
@@ -176,7 +186,8 @@ def bulletin_options(config: Config, base_dir: Path) -> BulletinOptions:
 
 
 def locality_name(config: Config) -> str:
-    return config.locality.name
+    """The installation's localities as one name (bulletins and reports on all of them)."""
+    return ", ".join(loc.name for loc in config.watched())
 
 
 def report_options(config: Config) -> ReportOptions:
@@ -216,4 +227,5 @@ def web_options(config: Config) -> WebOptions:
         login_failures_per_user=config.web.login_failures_per_user,
         login_failures_per_address=config.web.login_failures_per_address,
         login_window_minutes=config.web.login_window_minutes,
+        localities=tuple((loc.key, loc.name) for loc in config.watched()),
     )

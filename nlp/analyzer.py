@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.gazetteer import build_gazetteer
-from nlp.locality import LocalityTagger
+from nlp.locality import LocalityTagger, WatchedLocality
 from nlp.matcher import PhraseMatcher, typed_with_diacritics
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
@@ -84,10 +84,22 @@ class Analyzer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.version = rules.version
-        spec = rules.locality
-        gazetteer = build_gazetteer(spec.province, spec.district, list(spec.aliases))
         self.tagger = LocalityTagger(
-            gazetteer, spec.context_words, spec.conflict_words, spec.window
+            [
+                WatchedLocality(
+                    spec.key,
+                    build_gazetteer(
+                        spec.province,
+                        spec.district,
+                        list(spec.aliases),
+                        communes=list(spec.communes),
+                    ),
+                    spec.context_words,
+                    spec.conflict_words,
+                    spec.window,
+                )
+                for spec in rules.localities
+            ]
         )
         self.keywords: PhraseMatcher[KeywordRule] = PhraseMatcher(
             (rule.phrase, rule) for rule in rules.keywords
@@ -110,7 +122,12 @@ class Analyzer:
             return {"start": start, "end": min(end, len(title)), "field": "title"}
 
         localities = [
-            {"unit": m.unit, "surface": m.surface, **place(m.start, m.end)}
+            {
+                "unit": m.unit,
+                "surface": m.surface,
+                **place(m.start, m.end),
+                "locality_keys": list(m.locality_keys),
+            }
             for m in self.tagger.tag(folded)
         ]
         notes: list[str] = []

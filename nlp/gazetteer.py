@@ -1,14 +1,17 @@
 """The locality gazetteer, built from underthesea's administrative data (2025 mapping).
 
-Ops name the former district and province in config.yaml; the gazetteer finds its former
-communes and town and the new communes that replaced them on 2025-07-01, adds spelling
-variants, and marks every name that also belongs to a unit elsewhere in Vietnam as
-ambiguous, so the tagger asks for context before counting it.
+Ops name a locality in config.yaml by its former district and province (names before
+2025-07-01), or by current communes of a province; the gazetteer finds the former communes
+and towns and the current communes of that area (and, for communes, the former districts
+they came from: counting when wholly inside, context otherwise), adds spelling variants, and
+marks every name that also belongs to another unit of Vietnam as ambiguous, so the tagger
+asks for context before counting it. One gazetteer per locality; the tagger joins them.
 
 Building it reads underthesea's 6 MB mapping, which costs about a second, so the result is
-cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), keyed
-by the locality arguments, underthesea's version and GAZETTEER_VERSION: a later process
-gets it without reading the mapping or importing underthesea.
+cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), one
+file per locality keyed by its arguments (district or communes, aliases), underthesea's
+version and GAZETTEER_VERSION: a later process gets every locality's gazetteer without
+reading the mapping or importing underthesea.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from typing import Any
 from nlp.normalize import fold
 
 # Bump when the code below changes what a gazetteer holds, so cached ones are rebuilt.
-GAZETTEER_VERSION = 1
+GAZETTEER_VERSION = 2
 log = logging.getLogger(__name__)
 
 UNIT_WORDS = {
@@ -106,19 +109,28 @@ def spelling_variants(name: str) -> tuple[str, ...]:
 
 
 def build_gazetteer(
-    province: str, district: str, aliases: list[str], cache_dir: Path | None = None
+    province: str,
+    district: str | None,
+    aliases: list[str],
+    cache_dir: Path | None = None,
+    communes: list[str] | None = None,
 ) -> Gazetteer:
-    """Places of a former district (as named before 2025-07-01) and of its successors.
+    """Places of a former district (named as before 2025-07-01) and of its successors, or of
+    current communes (named as since then) and of the former units merged into them.
 
     Taken from the disk cache when an identical build is there; built and stored otherwise.
     A cache that cannot be read or written is rebuilt or skipped, never an error.
     """
-    key = _cache_key(province, district, aliases)
+    communes = list(communes or [])
+    key = _cache_key(province, district, aliases, communes)
     path = (cache_dir or default_cache_dir()) / f"gazetteer-{key}.json"
     cached = _load(path)
     if cached is not None:
         return cached
-    gazetteer = _build(province, district, aliases)
+    if communes:
+        gazetteer = _build_communes(province, communes, aliases)
+    else:
+        gazetteer = _build_district(province, district or "", aliases)
     conflicts = {
         p.name: conflicting_places(p.name) for p in gazetteer.places if p.ambiguous and p.counts
     }
@@ -127,12 +139,14 @@ def build_gazetteer(
     return gazetteer
 
 
-def _cache_key(province: str, district: str, aliases: list[str]) -> str:
+def _cache_key(province: str, district: str | None, aliases: list[str], communes: list[str]) -> str:
     try:
         underthesea = metadata.version("underthesea")
     except metadata.PackageNotFoundError:
         underthesea = "absent"
-    key = [GAZETTEER_VERSION, underthesea, province, district, list(aliases)]
+    key: list[Any] = [GAZETTEER_VERSION, underthesea, province, district, list(aliases)]
+    if communes:
+        key.append(list(communes))
     return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:24]
 
 
@@ -168,41 +182,89 @@ def _store(path: Path, gazetteer: Gazetteer, conflicts: dict[str, list[str]]) ->
             Path(temporary).unlink(missing_ok=True)
 
 
-def _build(province: str, district: str, aliases: list[str]) -> Gazetteer:
-    data = _mapping()
-    p_key, d_key = fold(province).replace(" ", ""), fold(district).replace(" ", "")
+@cache
+def _folded(name: str) -> str:
+    """'Huyện Ngọc Hồi' -> 'ngoc hoi'; cached, as the mapping repeats names ten thousand
+    times and a province's communes are built one after another."""
+    return fold(bare(name))
+
+
+def _squashed(name: str) -> str:
+    """'Tỉnh Kon Tum' and 'kon tum' -> 'kontum': how configured names are compared."""
+    return _folded(name).replace(" ", "")
+
+
+def _build_district(province: str, district: str, aliases: list[str]) -> Gazetteer:
+    p_key, d_key = _squashed(province), _squashed(district)
     records = [
         r
-        for r in data["ward_mapping"]
-        if fold(bare(r["old_province"])).replace(" ", "") == p_key
-        and fold(bare(r["old_district"])).replace(" ", "") == d_key
+        for r in _mapping()["ward_mapping"]
+        if _squashed(r["old_province"]) == p_key and _squashed(r["old_district"]) == d_key
     ]
     if not records:
         raise GazetteerError(f"no district {district!r} in province {province!r}")
-    first = records[0]
-    new_province = first["new_province"]
+    return _assemble(records, aliases)
+
+
+def _build_communes(province: str, communes: list[str], aliases: list[str]) -> Gazetteer:
+    p_key = _squashed(province)
+    in_province = [r for r in _mapping()["ward_mapping"] if _squashed(r["new_province"]) == p_key]
+    if not in_province:
+        raise GazetteerError(f"no province {province!r} (current names, since 2025-07-01)")
+    wanted = {_squashed(c): c for c in communes}
+    records = [r for r in in_province if _squashed(r["new_ward"]) in wanted]
+    missing = sorted(set(wanted) - {_squashed(r["new_ward"]) for r in records})
+    if missing:
+        names = ", ".join(repr(wanted[m]) for m in missing)
+        raise GazetteerError(f"no commune or ward {names} in province {province!r}")
+    return _assemble(records, aliases)
+
+
+def _assemble(records: list[dict[str, Any]], aliases: list[str]) -> Gazetteer:
+    """The places of a set of mapping records (old ward -> new ward), old and new names.
+
+    A former district counts as a mention when all of it is in the records; one that was
+    split among other communes too only supports an ambiguous name as context, as provinces do.
+    """
+    data = _mapping()
     ours: dict[str, Place] = {}
+    units: set[str] = set()  # every unit of ours, also those whose name a later one took
 
     def add(unit: str, parent: str, level: str, status: str, counts: bool = True) -> None:
         name = bare(unit)
         unit = f"{unit}, {parent}" if parent else unit
+        units.add(unit)
         key = fold(name)
         if key in ours and ours[key].status == "current":
             return
         ours[key] = Place(unit, name, level, status, counts, variants=spelling_variants(name))
 
-    add(first["old_district"], first["old_province"], "district", "former")
+    ids = {id(r) for r in records}
+    districts = {(r["old_district"], r["old_province"]) for r in records}
+    whole = {
+        d
+        for d in districts
+        if all(
+            id(r) in ids
+            for r in data["ward_mapping"]
+            if (r["old_district"], r["old_province"]) == d
+        )
+    }
+    for old_district, old_province in sorted(districts):
+        add(old_district, old_province, "district", "former", (old_district, old_province) in whole)
     for r in records:
         add(r["old_ward"], r["old_district"], "ward", "former")
     for r in records:
-        add(r["new_ward"], new_province, "ward", "current")
-    add(first["old_province"], "", "province", "former", counts=False)
-    add(new_province, "", "province", "current", counts=False)
+        add(r["new_ward"], r["new_province"], "ward", "current")
+    for old_province in sorted({r["old_province"] for r in records}):
+        add(old_province, "", "province", "former", counts=False)
+    for new_province in sorted({r["new_province"] for r in records}):
+        add(new_province, "", "province", "current", counts=False)
     for alias in aliases:
         key = fold(alias)
         ours.setdefault(key, Place(alias, alias, "alias", "current", variants=(alias,)))
 
-    elsewhere = _names_elsewhere(records, data)
+    elsewhere = _names_elsewhere(units, data)
     places = tuple(
         Place(p.unit, p.name, p.level, p.status, p.counts, fold(p.name) in elsewhere, p.variants)
         for p in ours.values()
@@ -210,38 +272,43 @@ def _build(province: str, district: str, aliases: list[str]) -> Gazetteer:
     return Gazetteer(places)
 
 
-def _names_elsewhere(records: list[dict[str, Any]], data: dict[str, Any]) -> set[str]:
-    """Folded names of every unit outside our district, old and new, any level."""
-    ours = {id(r) for r in records}
-    our_new = {r["new_ward_key"] for r in records}
+def _names_elsewhere(our_units: set[str], data: dict[str, Any]) -> set[str]:
+    """Folded names of every other unit of Vietnam, old and new, any level."""
     names: set[str] = set()
     for r in data["ward_mapping"]:
-        if id(r) in ours:
-            continue
-        names.add(fold(bare(r["old_ward"])))
-        names.add(fold(bare(r["old_district"])))
-        if r["new_ward_key"] not in our_new:
-            names.add(fold(bare(r["new_ward"])))
-    our_provinces = {records[0]["old_province_key"], records[0]["new_province_key"]}
+        for unit, parent in (
+            (r["old_ward"], r["old_district"]),
+            (r["old_district"], r["old_province"]),
+            (r["new_ward"], r["new_province"]),
+        ):
+            if f"{unit}, {parent}" not in our_units:
+                names.add(_folded(unit))
     for table in ("province_names", "old_province_names"):
-        for key, info in data[table].items():
-            if key not in our_provinces:
+        for info in data[table].values():
+            if info["name"] not in our_units:
                 names.add(fold(info["short"]))
     return names
 
 
 def conflicting_places(name: str) -> list[str]:
-    """Districts and provinces elsewhere that hold a unit of this name: 'Thanh Trì', 'Hà Nội'."""
+    """Districts and provinces that hold a unit of this name: 'Thanh Trì', 'Hà Nội'; for a
+    former district, its former and current provinces ('Kon Tum', 'Quảng Ngãi')."""
     known = _known_conflicts.get(name)
     if known is not None:
         return list(known)
-    key = fold(bare(name))
-    found: set[str] = set()
+    return sorted(_parents_by_name().get(_folded(name), ()))
+
+
+@lru_cache(maxsize=1)
+def _parents_by_name() -> dict[str, set[str]]:
+    """Folded unit name -> the districts and provinces holding a unit of that name, read
+    from the mapping once (a province's communes ask for hundreds of names)."""
+    found: dict[str, set[str]] = {}
     for r in _mapping()["ward_mapping"]:
         for unit, parents in (
             (r["old_ward"], (r["old_district"], r["old_province"])),
             (r["new_ward"], (r["new_province"],)),
+            (r["old_district"], (r["old_province"], r["new_province"])),
         ):
-            if fold(bare(unit)) == key:
-                found.update(bare(p) for p in parents)
-    return sorted(found)
+            found.setdefault(_folded(unit), set()).update(bare(p) for p in parents)
+    return found

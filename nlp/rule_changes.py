@@ -51,7 +51,7 @@ class ChangeScope:
 
 
 def change_scope(old: RuleSet | None, new: RuleSet, old_revision: str | None = None) -> ChangeScope:
-    if old is None or old.locality != new.locality or old_revision != analyzer_revision():
+    if old is None or old.localities != new.localities or old_revision != analyzer_revision():
         return ChangeScope(everything=True)
     old_keywords = {k.name: k for k in old.keywords}
     new_keywords = {k.name: k for k in new.keywords}

@@ -64,14 +64,22 @@ class QueryRule:
     weight: float
 
 
+DEFAULT_LOCALITY_KEY = "default"
+
+
 @dataclass(frozen=True, slots=True)
 class LocalitySpec:
+    """One watched locality: a former district (``district``, names before 2025-07-01) or
+    current communes of a province (``communes``, names since then)."""
+
     province: str
-    district: str
+    district: str | None = None
     aliases: tuple[str, ...] = ()
     context_words: tuple[str, ...] = ()
     conflict_words: tuple[str, ...] = ()
     window: int = 250
+    key: str = DEFAULT_LOCALITY_KEY
+    communes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ class Scoring:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    locality: LocalitySpec
+    localities: tuple[LocalitySpec, ...]
     keywords: tuple[KeywordRule, ...] = ()
     patterns: tuple[PatternRule, ...] = ()
     queries: tuple[QueryRule, ...] = ()
@@ -116,17 +124,22 @@ def ruleset_to_dict(rules: RuleSet) -> dict[str, Any]:
 
 def ruleset_from_dict(data: dict[str, Any]) -> RuleSet:
     """A recorded rule set; records from older versions lack the newer fields."""
-    loc = data["locality"]
     scoring = data["scoring"]
     defaults = Scoring()
     return RuleSet(
-        locality=LocalitySpec(
-            province=loc["province"],
-            district=loc["district"],
-            aliases=tuple(loc["aliases"]),
-            context_words=tuple(loc["context_words"]),
-            conflict_words=tuple(loc["conflict_words"]),
-            window=loc["window"],
+        localities=tuple(
+            LocalitySpec(
+                province=loc["province"],
+                district=loc["district"],
+                aliases=tuple(loc["aliases"]),
+                context_words=tuple(loc["context_words"]),
+                conflict_words=tuple(loc["conflict_words"]),
+                window=loc["window"],
+                key=loc.get("key", DEFAULT_LOCALITY_KEY),
+                communes=tuple(loc.get("communes", ())),
+            )
+            # records made before there were several localities hold one "locality"
+            for loc in data.get("localities") or [data["locality"]]
         ),
         keywords=tuple(KeywordRule(**k) for k in data["keywords"]),
         patterns=tuple(PatternRule(**p) for p in data["patterns"]),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.localities import mention_keys, record_alert_localities
 from storage.models import Alert, Analysis, Item, RuleSetRecord, Source, utcnow
 
 
@@ -158,3 +159,7 @@ def save_analysis(
     row.learned_version = result.get("learned_version")
     row.trust = trust
     row.analyzed_at = utcnow()
+    alert_id = session.scalar(select(Alert.id).where(Alert.item_id == item_id))
+    if alert_id is not None and result["flagged"]:
+        # a re-analysis that finds another watched locality routes the alert there too
+        record_alert_localities(session, alert_id, mention_keys(result["localities"]))

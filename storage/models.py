@@ -259,6 +259,51 @@ class Alert(Base):
     )
 
 
+class AlertLocality(Base):
+    """A watched locality an alert concerns (its ``key`` in config.yaml): routes digests
+    and limits who sees the alert. Unique per alert and key, so recording it twice is a
+    no-op."""
+
+    __tablename__ = "alert_localities"
+    __table_args__ = (UniqueConstraint("alert_id", "locality_key", name="uq_alert_locality"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    locality_key: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class UserLocality(Base):
+    """A locality a review-pages account is limited to; an account without any sees all."""
+
+    __tablename__ = "user_localities"
+    __table_args__ = (UniqueConstraint("user_id", "locality_key", name="uq_user_locality"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    locality_key: Mapped[str] = mapped_column(String(40))
+
+
+class DigestDelivery(Base):
+    """One message of a digest period when localities have their own analysts: the
+    period's alerts of some localities, to their analysts. Unique per digest and audience,
+    so a retried period sends only the messages that failed, never one twice."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("digest_id", "audience", name="uq_digest_audience"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id"), index=True)
+    # "*" for every locality, else the sorted keys joined by ","
+    audience: Mapped[str] = mapped_column(String(500))
+    recipients: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    alert_count: Mapped[int] = mapped_column(Integer, default=0)
+    location: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class AlertEvent(Base):
     """Audit trail: every status change of an alert, never updated or deleted."""
 

@@ -22,8 +22,11 @@ def flagged_item(
     unit: str = "Huyện Ngọc Hồi, Tỉnh Kon Tum",
     published_at: datetime | None = datetime(2025, 7, 1, 2, 30),
     explanation: dict | None = None,
+    locality_keys: list[str] | None = None,
 ) -> int:
-    """Store a source, an item, a flagged analysis and its alert; return the alert id."""
+    """Store a source, an item, a flagged analysis and its alert; return the alert id.
+    ``locality_keys``: the watched localities its mention belongs to (none: recorded as
+    before there were several, which means the single one)."""
     with db.session() as session:
         source_id = sync_sources(
             session, [SourceSpec("bao-test", "feed", "http://127.0.0.1/t.rss")]
@@ -50,6 +53,7 @@ def flagged_item(
                         "start": text.index("huyện"),
                         "end": text.index("huyện") + 14,
                         "field": "text",
+                        **({"locality_keys": locality_keys} if locality_keys else {}),
                     }
                 ],
                 "matches": [

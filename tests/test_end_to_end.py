@@ -25,7 +25,8 @@ def test_demo_flags_our_rumours_and_scams_not_ha_noi(tmp_path: Path) -> None:
     assert "sources:  5 collected" in result.stdout
     assert "written to" in result.stdout
 
-    (eml,) = list((workdir / "outbox").glob("*.eml"))
+    # the demo watches two communes: the province's digest, and one per commune
+    (eml,) = list((workdir / "outbox").glob("*-all-*.eml"))
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     text = message.get_body(("plain",)).get_content()
     flagged_titles = {
@@ -45,6 +46,12 @@ def test_demo_flags_our_rumours_and_scams_not_ha_noi(tmp_path: Path) -> None:
     ):
         assert not_ours not in text
     assert "4 cảnh báo mới" in message["Subject"]
+    (sa_loong,) = list((workdir / "outbox").glob("*-sa-loong-*.eml"))
+    commune = email.message_from_bytes(sa_loong.read_bytes(), policy=policy.default)
+    assert commune["To"] == "xa-sa-loong@example.invalid"
+    commune_text = commune.get_body(("plain",)).get_content()
+    assert "Sa Loong: Xôn xao tin đồn dịch tả lợn" in commune_text
+    assert "tri ân khách hàng ở xã Bờ Y" not in commune_text
 
 
 def _cycle_counts(db_path: Path) -> dict[str, int]:

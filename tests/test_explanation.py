@@ -124,7 +124,7 @@ def test_real_analyses_are_explained_on_the_page_in_show_and_in_the_digest(
     from monitor.demo import run_demo
 
     result = run_demo(ROOT / "config.yaml", tmp_path / "demo")
-    (eml,) = (tmp_path / "demo" / "outbox").glob("*.eml")
+    (eml,) = (tmp_path / "demo" / "outbox").glob("*-all-*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

@@ -7,7 +7,7 @@ import pytest
 from nlp.analyzer import Analyzer
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
 
-LOCALITY = LocalitySpec("Kon Tum", "Ngọc Hồi")
+LOCALITY = (LocalitySpec("Kon Tum", "Ngọc Hồi"),)
 
 
 @pytest.fixture(scope="module")

@@ -21,10 +21,11 @@ from alerts.queue import (
     set_published,
 )
 from alerts.stories import spread
-from alerts.views import display_names, segments
+from alerts.views import can_see, display_names, segments
+from storage.localities import alert_locality_keys
 from storage.models import Alert
 from web.auth import login_required
-from web.context import db
+from web.context import allowed_localities, db
 
 bp = Blueprint("alerts", __name__)
 # Ids are 64-bit in the database: a longer number is no alert (404), not a database error.
@@ -43,9 +44,7 @@ def verdict(alert_id: int) -> Any:
     form = request.form
     try:
         with db().session() as s:
-            current = s.get(Alert, alert_id)
-            if current is None:
-                abort(404)
+            current = _visible(s, alert_id)
             if form.get("status") and form["status"] != current.status:
                 change_status(
                     s,
@@ -81,8 +80,7 @@ def give_back(alert_id: int) -> Any:
 def _act(alert_id: int, action: Callable[[Session], object], done: str) -> Any:
     try:
         with db().session() as s:
-            if s.get(Alert, alert_id) is None:
-                abort(404)
+            _visible(s, alert_id)
             action(s)
         flash(done)
     except TransitionError as exc:
@@ -90,11 +88,18 @@ def _act(alert_id: int, action: Callable[[Session], object], done: str) -> Any:
     return redirect(url_for("alerts.show", alert_id=alert_id), code=303)
 
 
+def _visible(session: Session, alert_id: int) -> Alert:
+    """The alert, if the account may see it; 404 otherwise, the same answer as for an alert
+    that does not exist, so ids of other localities' alerts tell nothing."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or not can_see(session, alert_id, allowed_localities()):
+        abort(404)
+    return alert
+
+
 def _alert_context(alert_id: int) -> dict[str, Any]:
     with db().session() as s:
-        alert = s.get(Alert, alert_id)
-        if alert is None:
-            abort(404)
+        alert = _visible(s, alert_id)
         item = alert.item
         analysis = item.analysis
         found = [
@@ -117,6 +122,7 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
             "missing_explanation": MISSING,
             "allowed": TRANSITIONS.get(alert.status, ()),
             "units": sorted({p["unit"] for p in (analysis.localities if analysis else [])}),
+            "locality_keys": alert_locality_keys(s, [alert.id])[alert.id],
             "title_parts": segments(
                 item.title, [(a, b, k) for a, b, k, f in found if f == "title"]
             ),

@@ -5,6 +5,9 @@ trail with the analyst's name; GET never changes anything (mail scanners follow 
 digests). Sessions expire and end server-side at logout. Templates autoescape everything that
 came from the web; no script runs on any page (the CSP says so). The routes live in one
 blueprint per group: auth, queue, alerts, overview, press and reports, public.
+blueprint per group: auth, queue, alerts, overview, export, public. An account limited to
+some localities sees only their alerts on every page but the public one; another alert's
+page answers 404, as a missing one does.
 """
 
 from __future__ import annotations
@@ -27,8 +30,17 @@ from alerts.queue import STATUSES
 from alerts.render import local_date, local_time, safe_url
 from alerts.scores import format_probability, format_score
 from storage.db import Database
-from web import alert_pages, auth, errors, overview_pages, press_pages, public, queue_pages
-from web.context import KEY
+from web import (
+    alert_pages,
+    auth,
+    errors,
+    export_pages,
+    overview_pages,
+    press_pages,
+    public,
+    queue_pages,
+)
+from web.context import KEY, allowed_localities, locality_name
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -55,6 +67,8 @@ class WebOptions:
     login_failures_per_user: int = 5
     login_failures_per_address: int = 20
     login_window_minutes: float = 15
+    # the watched localities, (key, display name): the queue's filter, the overview's counts
+    localities: tuple[tuple[str, str], ...] = ()
 
 
 def create_app(db: Database, options: WebOptions) -> Flask:
@@ -84,12 +98,18 @@ def create_app(db: Database, options: WebOptions) -> Flask:
         kind=lambda k: KIND_LABELS.get(k, k),
     )
     app.jinja_env.globals.update(
-        csrf_token=auth.csrf_token, STATUSES=STATUSES, CATEGORIES=sorted(CATEGORY_LABELS)
+        csrf_token=auth.csrf_token,
+        STATUSES=STATUSES,
+        CATEGORIES=sorted(CATEGORY_LABELS),
+        LOCALITIES=options.localities,
+        allowed_localities=allowed_localities,
+        locality_name=locality_name,
     )
     app.before_request(auth.check_csrf)
     app.after_request(_security_headers)
     errors.register(app)
-    for module in (auth, queue_pages, alert_pages, overview_pages, press_pages, public):
+    modules = (auth, queue_pages, alert_pages, overview_pages, export_pages, press_pages, public)
+    for module in modules:
         app.register_blueprint(module.bp)
     return app
 

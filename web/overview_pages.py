@@ -9,7 +9,7 @@ from alerts import charts
 from alerts.overview import overview
 from alerts.rule_report import rule_verdicts
 from web.auth import login_required
-from web.context import db
+from web.context import allowed_localities, db
 
 bp = Blueprint("overview", __name__)
 
@@ -17,14 +17,15 @@ bp = Blueprint("overview", __name__)
 @bp.get("/overview")
 @login_required
 def index() -> str:
-    data = overview(db())
+    allowed = allowed_localities()
+    data = overview(db(), allowed=allowed)
     images = {
         "categories": charts.alerts_by_category(data.series_days, data.alerts_by_category),
         "sources": charts.items_by_source(data.series_days, data.items_by_source),
         "verdicts": charts.verdicts(data.verdicts),
     }
     with db().session() as session:
-        rules = rule_verdicts(session)
+        rules = rule_verdicts(session, allowed=allowed)
     return render_template(
         "overview.html",
         data=data,

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from alerts.views import OPEN, SORTS, queue_page
 from web.auth import login_required
-from web.context import db, options
+from web.context import allowed_localities, db, options
 
 bp = Blueprint("queue", __name__)
 ALL = "all"
@@ -36,6 +36,8 @@ def index() -> str:
         page=_number(args.get("page")),
         per_page=options().per_page,
         fold=options().fold,
+        allowed=allowed_localities(),
+        locality_key=args.get("area") or None,
     )
     return render_template("queue.html", page=page, args=args, wanted=wanted, sort=sort, link=_link)
 
