@@ -365,3 +365,23 @@ def test_press_contacts_in_config(tmp_path: Path) -> None:
     service.db.dispose()
     nobody = config.model_copy(update={"press_contacts": []})
     assert "bulletin" not in Service(tmp_path / "config.yaml", nobody)._desired_jobs()
+
+
+def test_clarifications_are_listed_under_their_alerts_localities(db: Database) -> None:
+    from alerts.bulletin import period_entries
+    from storage.localities import record_alert_localities
+
+    bo_y = flagged_item(db, 1, title="Tin đồn mất điện cả tuần ở Bờ Y")
+    sa_loong = flagged_item(db, 2, title="Tin đồn vỡ đập ở Sa Loong")
+    for alert_id, key in ((bo_y, "bo-y"), (sa_loong, "sa-loong")):
+        verdict(db, alert_id, "verified_false", "Không đúng sự thật.")
+        publish(db, alert_id, days_ago=1)
+        with db.session() as s:
+            record_alert_localities(s, alert_id, [key])
+    names = (("bo-y", "Bờ Y"), ("sa-loong", "Sa Loong"))
+    with db.session() as s:
+        entries = period_entries(s, utcnow() - timedelta(days=7), utcnow(), "Tỉnh", names)
+    assert sorted((e.locality, e.claim) for e in entries) == [
+        ("Bờ Y", "Tin đồn mất điện cả tuần ở Bờ Y"),
+        ("Sa Loong", "Tin đồn vỡ đập ở Sa Loong"),
+    ]

@@ -261,3 +261,34 @@ def test_cli_refuses_an_unknown_locality_and_a_bad_period(tmp_path: Path) -> Non
     made = run(cli, [*base, "--period", "week", "--output", str(out)])
     assert made.exit_code == 0, made.output
     assert Document(str(out)).paragraphs[0].text == "BÁO CÁO"
+
+
+def test_a_report_on_one_locality_counts_only_its_alerts(db: Database) -> None:
+    """Alert figures narrow to the locality's alerts (checked with plain SQL); collected
+    items are shared by all localities and count in full."""
+    from alerts.overview import figures
+    from storage.localities import record_alert_localities
+
+    month = store_month(db)
+    with db.session() as s:
+        for row, alert_id in month.alert_ids.items():
+            record_alert_localities(s, alert_id, ["bo-y" if row % 2 else "sa-loong"])
+    start, end = datetime(2025, 6, 30, 17), datetime(2025, 7, 31, 17)
+    per_key = dict(
+        sql(db, "SELECT locality_key, count(*) FROM alert_localities GROUP BY locality_key")
+    )
+    with db.session() as s:
+        everything = figures(s, start, end)
+        bo_y = figures(s, start, end, "Bờ Y", allowed=["bo-y"])
+    assert per_key["bo-y"] > 0 and per_key["sa-loong"] > 0
+    assert everything.alerts_total == per_key["bo-y"] + per_key["sa-loong"]
+    assert bo_y.alerts_total == per_key["bo-y"]
+    assert bo_y.items_total == everything.items_total
+    assert [key for key, _, _ in bo_y.localities] == ["bo-y"]
+    assert {c.alert_id for c in bo_y.clarifications} <= {
+        alert_id for row, alert_id in month.alert_ids.items() if row % 2
+    }
+    _, _, content = make_report(
+        db, OPTIONS, parse_period("2025-07", end), "Bờ Y", "docx", allowed=["bo-y"]
+    )
+    assert "Bờ Y" in "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
