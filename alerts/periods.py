@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alerts.crontab import cron_trigger
 from storage.models import Alert, Digest
 
 EPOCH = datetime(1970, 1, 1)
@@ -24,7 +24,7 @@ OPEN_STATES = ("pending", "failed")
 def next_due(schedule: str, timezone: str, after: datetime) -> datetime:
     """The first scheduled time after ``after`` (naive UTC in, naive UTC out)."""
     tz = ZoneInfo(timezone)
-    trigger = CronTrigger.from_crontab(schedule, timezone=tz)
+    trigger = cron_trigger(schedule, timezone=tz)
     fire = trigger.get_next_fire_time(None, after.replace(tzinfo=UTC).astimezone(tz))
     assert fire is not None
     return fire.astimezone(UTC).replace(tzinfo=None)

@@ -77,10 +77,10 @@ class Schedule(Strict):
 
 
 def _check_cron(expr: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+    from alerts.crontab import cron_trigger
 
     try:
-        CronTrigger.from_crontab(expr)
+        cron_trigger(expr)
     except ValueError as exc:
         raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
 
@@ -311,12 +311,6 @@ class BulletinSettings(Strict):
     @classmethod
     def _cron(cls, value: str) -> str:
         _check_cron(value)
-        fields = value.split()
-        if len(fields) == 5 and re.search(r"(?<![/\d])\d", fields[4]):
-            raise ValueError(
-                f"day of week {fields[4]!r}: name the days (mon, tue, ... sun); APScheduler 3 "
-                "counts day numbers from 0 = Monday, unlike cron, so '1' would mean Tuesday"
-            )
         return value
 
 

@@ -23,10 +23,10 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import undefined
 
+from alerts.crontab import cron_trigger
 from crawler.runner import stop_all
 from monitor.analysis import analyze
 from monitor.config import Config, ConfigError, Schedule, load_config
@@ -276,27 +276,27 @@ class Service:
                 "tip line mailbox",
             )
         jobs["digest"] = (
-            CronTrigger.from_crontab(config.digest.schedule, timezone=tz),
+            cron_trigger(config.digest.schedule, timezone=tz),
             self._digest,
             (),
             f"digest at {config.digest.schedule}",
         )
         if any(c.opt_in for c in config.press_contacts):
             jobs["bulletin"] = (
-                CronTrigger.from_crontab(config.bulletin.schedule, timezone=tz),
+                cron_trigger(config.bulletin.schedule, timezone=tz),
                 self._bulletin,
                 (),
                 f"press bulletin at {config.bulletin.schedule}",
             )
         jobs["retention"] = (
-            CronTrigger.from_crontab(config.service.retention_schedule, timezone=tz),
+            cron_trigger(config.service.retention_schedule, timezone=tz),
             self._retention,
             (),
             f"retention at {config.service.retention_schedule}",
         )
         if config.learning.schedule is not None:
             jobs["learn"] = (
-                CronTrigger.from_crontab(config.learning.schedule, timezone=tz),
+                cron_trigger(config.learning.schedule, timezone=tz),
                 self._learn,
                 (),
                 f"learning at {config.learning.schedule}",
@@ -365,7 +365,7 @@ class Service:
 def _trigger(schedule: Schedule, tz: str) -> BaseTrigger:
     if schedule.interval_minutes is not None:
         return IntervalTrigger(seconds=schedule.interval_minutes * 60, timezone=tz)
-    return CronTrigger.from_crontab(schedule.cron or "", timezone=tz)
+    return cron_trigger(schedule.cron or "", timezone=tz)
 
 
 def _file_hash(path: Path) -> str:

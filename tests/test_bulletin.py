@@ -341,8 +341,8 @@ def test_press_contacts_in_config(tmp_path: Path) -> None:
         "press_contacts[0].opt_in"
     )
     assert "bulletin.unsubscribe" in problems(press_contacts=[good])[0][1]
-    (key, why), *_ = problems(bulletin={"schedule": "0 8 * * 1"})
-    assert key == "bulletin.schedule" and "name the days" in why
+    (key, why), *_ = problems(bulletin={"schedule": "0 8 * * 8"})
+    assert key == "bulletin.schedule" and "0 and 7 are Sunday" in why
     config = load_config(
         write_config(
             tmp_path / "config.yaml",

@@ -1,0 +1,58 @@
+"""Schedules mean what cron means: day 1 is Monday, 0 and 7 Sunday (APScheduler 3 alone
+would read 1 as Tuesday)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+
+from alerts.crontab import cron_trigger, cron_weekdays
+from alerts.periods import next_due
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
+
+
+def next_fire(expr: str) -> datetime:
+    fire = cron_trigger(expr, timezone=TZ).get_next_fire_time(None, SATURDAY)
+    assert fire is not None
+    return fire
+
+
+@pytest.mark.parametrize(
+    ("field", "weekday"),
+    [("1", "Monday"), ("mon", "Monday"), ("0", "Sunday"), ("7", "Sunday"), ("5", "Friday")],
+)
+def test_day_numbers_are_cron_days(field: str, weekday: str) -> None:
+    assert next_fire(f"0 8 * * {field}").strftime("%A") == weekday
+
+
+def test_apscheduler_alone_reads_day_1_as_tuesday() -> None:
+    """The reason for cron_trigger: if this ever changes, the rewrite is no longer needed."""
+    fire = CronTrigger.from_crontab("0 8 * * 1", timezone=TZ).get_next_fire_time(None, SATURDAY)
+    assert fire is not None and fire.strftime("%A") == "Tuesday"
+
+
+def test_ranges_lists_and_steps() -> None:
+    assert cron_weekdays("1-5") == "mon,tue,wed,thu,fri"
+    assert cron_weekdays("0-2,6") == "sun,mon,tue,sat"
+    assert cron_weekdays("*/2") == "sun,tue,thu,sat"
+    assert cron_weekdays("1-5/2") == "mon,wed,fri"
+    assert cron_weekdays("mon-fri") == "mon-fri"
+    assert cron_weekdays("*") == "*"
+    fires = [next_fire("30 7 * * 1-5")]
+    assert fires[0] == datetime(2026, 11, 30, 7, 30, tzinfo=TZ)  # Monday, not Sunday
+
+
+@pytest.mark.parametrize("expr", ["0 8 * * 8", "0 8 * * 5-1", "0 8 * *", "0 8 * * 1/0"])
+def test_bad_day_fields_are_refused(expr: str) -> None:
+    with pytest.raises(ValueError):
+        cron_trigger(expr)
+
+
+def test_digest_periods_use_cron_days() -> None:
+    due = next_due("0 1 * * 1", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 5, 0))
+    assert due == datetime(2026, 11, 29, 18, 0)  # Monday 01:00 in Việt Nam, in naive UTC
