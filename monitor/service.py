@@ -14,6 +14,8 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -71,8 +73,7 @@ class Service:
 
     # -- running ------------------------------------------------------------------------
     def run(self) -> int:
-        with InstanceLock(self.db):
-            close_stale_runs(self.db)
+        with self._exclusive():
             previous = {
                 s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)
             }
@@ -95,6 +96,14 @@ class Service:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 self.db.dispose()
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One service per database: the instance lock, then the runs a killed service left
+        open are closed."""
+        with InstanceLock(self.db):
+            close_stale_runs(self.db)
+            yield
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)

@@ -12,6 +12,7 @@ from typing import Any
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
+from monitor.cluster import ClusterOptions
 from monitor.config import Config
 from monitor.rule_packs import effective_rules
 from nlp.normalize import fold
@@ -157,4 +158,21 @@ def web_options(config: Config) -> WebOptions:
         login_failures_per_user=config.web.login_failures_per_user,
         login_failures_per_address=config.web.login_failures_per_address,
         login_window_minutes=config.web.login_window_minutes,
+    )
+
+
+def cluster_options(config: Config) -> ClusterOptions | None:
+    """None without a Redis URL: everything runs in one process."""
+    c = config.cluster
+    if not c.redis_url:
+        return None
+    return ClusterOptions(
+        redis_url=c.redis_url,
+        prefix=c.key_prefix,
+        heartbeat_seconds=c.heartbeat_seconds,
+        dead_after_seconds=c.dead_after_seconds,
+        dispatch_seconds=c.dispatch_seconds,
+        analysis_batch=c.analysis_batch,
+        worker_threads=c.worker_threads,
+        dupefilter_seconds=int(c.dupefilter_hours * 3600),
     )
