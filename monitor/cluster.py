@@ -28,6 +28,7 @@ class ClusterOptions:
     dead_after_seconds: float
     dispatch_seconds: float
     analysis_batch: int
+    fulltext_wait_seconds: float
     worker_threads: int
     dupefilter_seconds: int
 

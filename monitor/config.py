@@ -309,6 +309,8 @@ class Cluster(Strict):
     dead_after_seconds: Annotated[float, Field(gt=0)] = 60
     dispatch_seconds: Annotated[float, Field(gt=0)] = 5  # how often pending items are queued
     analysis_batch: Annotated[int, Field(gt=0, le=1000)] = 50  # items per analysis task
+    # an item waiting for its article's text is analysed when the text is in, or after this
+    fulltext_wait_seconds: Annotated[float, Field(ge=0)] = 300
     worker_threads: Annotated[int, Field(gt=0, le=64)] = 1
     # a linked article is fetched at most once in this many hours by the whole cluster
     dupefilter_hours: Annotated[float, Field(gt=0)] = 24

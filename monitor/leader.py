@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from monitor.tasks import ANALYSIS_QUEUE, Tasks
 from monitor.wiring import ruleset, source_specs
 from storage.analyses import pending_item_ids
 from storage.locks import SCHEDULER_KEY, advisory
-from storage.models import Source
+from storage.models import Source, utcnow
 from storage.sources import sync_sources
 
 log = logging.getLogger("press_monitor.scheduler")
@@ -89,8 +90,9 @@ class ClusterScheduler(Service):
         log.info("enqueued %d due sources for the crawlers", len(rows))
 
     def _dispatch(self) -> None:
+        waited = utcnow() - timedelta(seconds=self.options.fulltext_wait_seconds)
         with self.db.session() as session:
-            pending = pending_item_ids(session, ruleset(self.config).version)
+            pending = pending_item_ids(session, ruleset(self.config).version, waited)
         now = time.monotonic()
         queue_empty = self.redis.llen(f"{self.options.prefix}:tasks:{ANALYSIS_QUEUE}") == 0
         fresh = [

@@ -162,12 +162,15 @@ def _run_crawler(config: Config, options: ClusterOptions) -> int:
     # this process's logging stays the CLI's (--log-level, --log-format); Scrapy's own
     # loggers at the crawler's LOG_LEVEL, as in a single-process crawl
     level = logging.getLogger().level
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    process = CrawlerProcess(settings)
     logging.getLogger().setLevel(level)
     for name in ("scrapy", "trafilatura", "py.warnings", *SPIDERS):
         logging.getLogger(name).setLevel(settings.get("LOG_LEVEL"))
-    # scrapy-redis 0.9.1 still passes the spider to Scrapy 2.19's stats (deprecated, works)
+    # scrapy-redis 0.9.1 still uses Spider.log and passes the spider to Scrapy 2.19's stats:
+    # deprecated, and working
     warnings.filterwarnings("ignore", message="Passing a 'spider' argument")
+    warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated")
     crawlers = []
     for name in SPIDERS:
         crawler = process.create_crawler(cluster_spider(process.spider_loader.load(name)))

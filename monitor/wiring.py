@@ -173,6 +173,7 @@ def cluster_options(config: Config) -> ClusterOptions | None:
         dead_after_seconds=c.dead_after_seconds,
         dispatch_seconds=c.dispatch_seconds,
         analysis_batch=c.analysis_batch,
+        fulltext_wait_seconds=c.fulltext_wait_seconds,
         worker_threads=c.worker_threads,
         dupefilter_seconds=int(c.dupefilter_hours * 3600),
     )

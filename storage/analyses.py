@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
@@ -96,21 +97,29 @@ def _needs_analysis(ruleset_version: str) -> ColumnElement[bool]:
 
 
 def pending_item_ids(
-    session: Session, ruleset_version: str, limit: int = 10_000, after_id: int = 0
+    session: Session,
+    ruleset_version: str,
+    text_awaited_since: datetime | None = None,
+    limit: int = 10_000,
 ) -> list[int]:
     """The ids of ``pending_items``, without their text: what a cluster's scheduler hands
-    out as analysis tasks."""
-    return list(
-        session.scalars(
-            select(Item.id)
-            .join(Source, Source.id == Item.source_id)
-            .outerjoin(Analysis, Analysis.item_id == Item.id)
-            .where(Item.id > after_id, Item.purged.is_(False))
-            .where(_needs_analysis(ruleset_version))
-            .order_by(Item.id)
-            .limit(limit)
-        )
+    out as analysis tasks. Items fetched after ``text_awaited_since`` that still wait for
+    their article's full text are left for later: analysed now, they would be analysed
+    again in a moment, when the text arrives."""
+    query = (
+        select(Item.id)
+        .join(Source, Source.id == Item.source_id)
+        .outerjoin(Analysis, Analysis.item_id == Item.id)
+        .where(Item.purged.is_(False))
+        .where(_needs_analysis(ruleset_version))
+        .order_by(Item.id)
+        .limit(limit)
     )
+    if text_awaited_since is not None:
+        query = query.where(
+            or_(Item.needs_fulltext.is_(False), Item.fetched_at < text_awaited_since)
+        )
+    return list(session.scalars(query))
 
 
 def _pending(row: Any) -> PendingItem:
