@@ -8,13 +8,13 @@ the network; content is generated from the path, so nothing is stored on disk.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from monitor.fixture_server import loopback_hosts
 
 PARAGRAPH = (
     "Người dân xã {commune} phản ánh về tình hình giao thông, sản xuất nông nghiệp và đời "
@@ -90,19 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-@contextmanager
-def outlets(hosts: int, latency: float, entries: int) -> Iterator[list[str]]:
+def outlets(hosts: int, latency: float, entries: int) -> AbstractContextManager[list[str]]:
     """Start one server per loopback address; yield their base URLs."""
     handler = type("Handler", (_Handler,), {"latency": latency, "entries": entries})
-    servers = []
-    for n in range(hosts):
-        server = ThreadingHTTPServer((f"127.0.0.{n + 2}", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    try:
-        yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    return loopback_hosts(handler, hosts)

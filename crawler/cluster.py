@@ -41,7 +41,7 @@ import redis
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -189,6 +189,15 @@ class ClusterSpider(RedisMixin):
         """Nothing at start: sources arrive on the start list when due."""
         return
         yield  # an async generator
+
+    def spider_idle(self) -> None:
+        """scrapy-redis's idle handler, kept alive through a Redis outage (it would let the
+        spider close as finished): the crawler waits for Redis to come back."""
+        try:
+            super().spider_idle()
+        except redis.ConnectionError as exc:
+            log.warning("redis unreachable, waiting: %s", exc)
+            raise DontCloseSpider from None
 
     def make_request_from_data(self, data: bytes) -> list[scrapy.Request]:
         try:

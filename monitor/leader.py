@@ -26,6 +26,7 @@ from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select
 
 from crawler.cluster import start_key
 from crawler.sources import SPIDER_FOR_KIND
@@ -79,7 +80,9 @@ class ClusterScheduler(Service):
             return
         with self.db.session() as session:
             sync_sources(session, source_specs(config))
-            rows = session.query(Source.id, Source.kind).filter(Source.name.in_(names)).all()
+            rows = session.execute(
+                select(Source.id, Source.kind).where(Source.name.in_(names))
+            ).all()
         by_spider: dict[str, list[bytes]] = {}
         for source_id, kind in rows:
             data = json.dumps({"source_id": source_id}).encode()

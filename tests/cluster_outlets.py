@@ -9,14 +9,13 @@ local news. Content is generated from the path: nothing on disk, the same on eve
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from monitor.fixture_server import loopback_hosts
 
 FLAG_EVERY = 8
 COMMUNES = ["Bờ Y", "Dục Nông", "Sa Loong"]
@@ -119,31 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
 
-class _Server(ThreadingHTTPServer):
-    """A crawler killed mid-request (as the tests do) is normal here."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
-@contextmanager
-def outlets(hosts: int, entries: int) -> Iterator[list[str]]:
+def outlets(hosts: int, entries: int) -> AbstractContextManager[list[str]]:
     """One server per loopback address from 127.0.0.2; yields their base URLs."""
-    handler = type("Handler", (_Handler,), {"entries": entries})
-    servers = []
-    for n in range(hosts):
-        server = _Server((f"127.0.0.{n + 2}", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    try:
-        yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    return loopback_hosts(type("Handler", (_Handler,), {"entries": entries}), hosts)
 
 
 def feed_sources(bases: list[str], feeds: int) -> list[dict[str, object]]:
