@@ -24,14 +24,14 @@ test: $(STAMP) test-deps
 	$(PY) -m pytest
 
 # Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
-# (browser test) and Dovecot (tip line over IMAP). Installing needs root; without them those
-# tests are skipped locally and fail on CI.
+# (browser test), Dovecot (tip line over IMAP) and Redis (cluster tests, on 127.0.0.1:6379).
+# Installing needs root; without them those tests are skipped locally and fail on CI.
 test-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/bin/redis-server ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      chromium chromium-driver dovecot-imapd; \
-	  else echo "missing test peers: install chromium chromium-driver dovecot-imapd"; fi; \
+	      chromium chromium-driver dovecot-imapd redis-server; \
+	  else echo "missing test peers: install chromium chromium-driver dovecot-imapd redis-server"; fi; \
 	fi
 
 

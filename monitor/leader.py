@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.events import EVENT_JOB_EXECUTED, JobEvent
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
@@ -132,6 +133,12 @@ class ClusterScheduler(Service):
             f"hand out pending items every {seconds:g} s",
         )
         return jobs
+
+    def _on_event(self, event: JobEvent) -> None:
+        """The dispatch runs every few seconds: only its failures are recorded."""
+        if event.job_id == DISPATCH_JOB and event.code == EVENT_JOB_EXECUTED:
+            return
+        super()._on_event(event)
 
     def _shutdown(self) -> int:
         outcome = super()._shutdown()
