@@ -7,7 +7,9 @@ every response waits ``--latency`` seconds, standing in for the network. Each se
 fresh PostgreSQL schema and a fresh Redis key prefix; the clock runs from starting the
 processes until every item has its article text and its analysis of that text (the same
 end state as `run --once`). CPU is the kernel's user + system time of all the processes of
-the setup (their start-up included), from getrusage of the waited children.
+the setup (their start-up included), from getrusage of the waited children; and, per role,
+from /proc, the CPU time spent between the first item stored and the end: what a crawler
+and a worker cost per item once running, which sizes a deployment.
 
     .venv/bin/python bench/bench_cluster.py [--feeds 200] [--entries 5] [--hosts 20]
         [--latency 0.02] [--setups 1x1,2x1,4x1,1x2,2x2,4x2]
@@ -48,6 +50,17 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """User + system seconds of a live process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stored(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("select count(*) from items")).scalar() or 0)
 
 
 def new_schema() -> tuple[str, str]:
@@ -140,8 +153,9 @@ def single_process(bases: list[str], args: Any, expected: int) -> tuple[float, f
 
 def cluster(
     bases: list[str], args: Any, expected: int, crawlers: int, workers: int
-) -> tuple[float, float]:
-    """Scheduler + ``crawlers`` + ``workers`` processes until done: wall and CPU seconds."""
+) -> tuple[float, float, dict[str, float]]:
+    """Scheduler + ``crawlers`` + ``workers`` processes until done: wall and CPU seconds,
+    and each role's CPU seconds from the first item stored to the end (start-up left out)."""
     db_url, schema = new_schema()
     prefix = f"pmbench-{uuid.uuid4().hex[:8]}"
     from storage.db import Database
@@ -156,16 +170,23 @@ def cluster(
             roles = ["scheduler"] + ["crawler"] * crawlers + ["worker"] * workers
             processes = [cli(config, "run", "--role", role) for role in roles]
             deadline = start + args.timeout
+            at_first: dict[int, float] = {}
             while not finished(engine, expected):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
                     raise SystemExit(f"{crawlers}x{workers}: not done, or a process ended")
+                if not at_first and stored(engine):
+                    at_first = {p.pid: process_cpu(p.pid) for p in processes}
                 time.sleep(0.25)
             wall = time.monotonic() - start
+            steady: dict[str, float] = {}
+            for role, p in zip(roles, processes, strict=True):
+                used = process_cpu(p.pid) - at_first.get(p.pid, 0.0)
+                steady[role] = steady.get(role, 0.0) + used
             for process in processes:
                 os.killpg(process.pid, signal.SIGTERM)
             for process in processes:
                 process.wait()
-            return wall, children_cpu() - cpu
+            return wall, children_cpu() - cpu, steady
     finally:
         for process in processes:
             if process.poll() is None:
@@ -199,14 +220,19 @@ def main() -> None:
             f"run --once (one process, the baseline): {base_wall:.1f} s, "
             f"{expected / base_wall:.1f} items/s, {base_cpu / expected * 1000:.1f} ms CPU/item"
         )
-        print("crawlers x workers | wall | items/s | vs run --once | CPU ms/item | load")
+        print(
+            "crawlers x workers | wall | items/s | vs run --once | CPU ms/item (all, start-up "
+            "included) | after start-up: crawlers, workers, scheduler ms/item | load"
+        )
         for setup in args.setups.split(","):
             crawlers, workers = (int(n) for n in setup.split("x"))
-            wall, cpu = cluster(bases, args, expected, crawlers, workers)
+            wall, cpu, steady = cluster(bases, args, expected, crawlers, workers)
+            per_item = {role: used / expected * 1000 for role, used in steady.items()}
             print(
                 f"{crawlers} x {workers} | {wall:.1f} s | {expected / wall:.1f} | "
                 f"{base_wall / wall:.2f}x | {cpu / expected * 1000:.1f} | "
-                f"{os.getloadavg()[0]:.1f}",
+                f"{per_item['crawler']:.1f}, {per_item['worker']:.1f}, "
+                f"{per_item['scheduler']:.1f} | {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
 

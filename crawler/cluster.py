@@ -252,15 +252,19 @@ class LeaseMiddleware:
         return cls(crawler)
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
-        yield from result
-        self._release(response)
+        try:
+            yield from result
+        finally:  # a callback that raised is logged by Scrapy; fetching again will not help
+            self._release(response)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
-        async for element in result:
-            yield element
-        self._release(response)
+        try:
+            async for element in result:
+                yield element
+        finally:
+            self._release(response)
 
     def _release(self, response: Response) -> None:
         release = getattr(self.crawler.spider, "release", None)

@@ -216,7 +216,7 @@ def live_processes(db: Database, silent_seconds: float) -> list[dict[str, object
         ]
 
 
-WORK_DONE = {"crawler": "items stored", "worker": "items analysed", "scheduler": "jobs run"}
+WORK_DONE = {"crawler": "items scraped", "worker": "items analysed", "scheduler": "jobs run"}
 
 
 def cluster_report(processes: list[dict[str, object]]) -> str:

@@ -148,6 +148,6 @@ def test_status_json_prints_the_live_processes(tmp_path: Path, pg_url: str) -> N
         ]
         assert all(p["last_seen"].endswith("Z") for p in processes)
         text = CliRunner().invoke(cli, ["--config", str(config), "status"]).stdout
-        assert "scheduler (leader)" in text and "120 items stored" in text
+        assert "scheduler (leader)" in text and "120 items scraped" in text
     finally:
         drop_pg_schema(pg_url, schema)
