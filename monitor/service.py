@@ -307,12 +307,8 @@ class Service:
         if event.job_id == WATCH_JOB or self.stop.is_set():
             return
         if event.code == EVENT_JOB_ERROR:
-            log.error(
-                "job %s failed: %s",
-                event.job_id,
-                event.exception,
-                exc_info=(type(event.exception), event.exception, event.traceback),
-            )
+            # APScheduler 3 gives the traceback as text: as a tb it made a logging error
+            log.error("job %s failed: %s\n%s", event.job_id, event.exception, event.traceback)
             outcome = f"error: {event.exception}"
         elif event.code == EVENT_JOB_MISSED:
             outcome = "missed (past the misfire grace time)"
