@@ -64,6 +64,26 @@ class FixtureServer:
         self.stop()
 
 
+class OutletHandler(BaseHTTPRequestHandler):
+    """What generated outlets (the cluster test's, the benchmarks') share: keep-alive, a
+    whole response in one call, no access log."""
+
+    protocol_version = "HTTP/1.1"
+
+    def send(self, status: int, body: bytes, ctype: str | None, etag: str | None = None) -> None:
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        if etag:
+            self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
 @contextmanager
 def loopback_hosts(handler: type[BaseHTTPRequestHandler], hosts: int) -> Iterator[list[str]]:
     """One threaded server per loopback address from 127.0.0.2 (each its own host for a

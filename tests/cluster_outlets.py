@@ -13,9 +13,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 
-from monitor.fixture_server import loopback_hosts
+from monitor.fixture_server import OutletHandler, loopback_hosts
 
 FLAG_EVERY = 8
 COMMUNES = ["Bờ Y", "Dục Nông", "Sa Loong"]
@@ -87,8 +86,7 @@ def feed_xml(host: str, feed: int, entries: int) -> bytes:
     ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(OutletHandler):
     entries = 2
 
     def do_GET(self) -> None:
@@ -101,21 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
             feed, n = path[5:].split(".")[0].split("-")
             body, ctype = Article(int(feed), int(n)).html(), "text/html; charset=utf-8"
         else:
-            body, ctype = b"not found", "text/plain"
-            self.send_response(404)
-            self._finish(body, ctype)
+            self.send(404, b"not found", "text/plain")
             return
-        self.send_response(200)
-        self._finish(body, ctype)
-
-    def _finish(self, body: bytes, ctype: str) -> None:
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
+        self.send(200, body, ctype)
 
 
 def outlets(hosts: int, entries: int) -> AbstractContextManager[list[str]]:
