@@ -24,14 +24,16 @@ test: $(STAMP) test-deps
 	$(PY) -m pytest
 
 # Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
-# (browser test), Dovecot (tip line over IMAP), LibreOffice Writer without GUI (report PDF),
+# (browser test), Dovecot (tip line over IMAP), Redis (cluster tests, on 127.0.0.1:6379; CI's
+# .ci/run starts it when it is down), LibreOffice Writer without GUI (report PDF),
 # poppler-utils (pdftoppm, pdftotext: the PDF's first page) and fonts-liberation (Liberation
 # Serif, metric-compatible with Times New Roman; Liberation Sans for the charts' Vietnamese
 # text). Installing needs root; without them those tests are skipped locally and fail on CI.
-TEST_PEERS := chromium chromium-driver dovecot-imapd libreoffice-writer-nogui poppler-utils \
+TEST_PEERS := chromium chromium-driver dovecot-imapd redis-server libreoffice-writer-nogui poppler-utils \
 	fonts-liberation libcairo2
 test-deps:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/sbin/dovecot ] \
+	    || [ ! -x /usr/bin/redis-server ] \
 	    || ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null \
 	    || [ ! -d /usr/share/fonts/truetype/liberation ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -8,13 +8,12 @@ the network; content is generated from the path, so nothing is stored on disk.
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from monitor.fixture_server import OutletHandler, loopback_hosts
 
 PARAGRAPH = (
     "Người dân xã {commune} phản ánh về tình hình giao thông, sản xuất nông nghiệp và đời "
@@ -53,8 +52,7 @@ def article_html(path: str) -> bytes:
     ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(OutletHandler):
     latency = 0.0
     entries = 10
 
@@ -68,41 +66,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith("/bai/"):
             body, ctype = article_html(path), "text/html; charset=utf-8"
         else:
-            self._send(404, b"", "text/plain")
+            self.send(404, b"", "text/plain")
             return
         etag = '"' + hashlib.md5(body).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:
-            self._send(304, b"", None, etag)
+            self.send(304, b"", None, etag)
             return
-        self._send(200, body, ctype, etag)
-
-    def _send(self, status: int, body: bytes, ctype: str | None, etag: str | None = None) -> None:
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        if etag:
-            self.send_header("ETag", etag)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return
+        self.send(200, body, ctype, etag)
 
 
-@contextmanager
-def outlets(hosts: int, latency: float, entries: int) -> Iterator[list[str]]:
+def outlets(hosts: int, latency: float, entries: int) -> AbstractContextManager[list[str]]:
     """Start one server per loopback address; yield their base URLs."""
     handler = type("Handler", (_Handler,), {"latency": latency, "entries": entries})
-    servers = []
-    for n in range(hosts):
-        server = ThreadingHTTPServer((f"127.0.0.{n + 2}", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-    try:
-        yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    return loopback_hosts(handler, hosts)

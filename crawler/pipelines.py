@@ -145,6 +145,11 @@ class StoragePipeline:
             record_success(session, doc.source_id, doc.status, doc.etag, doc.last_modified)
         stats["error_reasons"].extend(doc.skipped[:10])
 
+    def flush(self) -> None:
+        """Commit what is buffered now: a cluster crawl (crawler/cluster.py) releases its
+        requests only after their articles are stored."""
+        self._flush_articles()
+
     def _flush_articles(self) -> None:
         """Store the buffered articles in one transaction (a session and a commit per article
         were a third of the crawl's CPU time); if that fails, one by one, so that one bad

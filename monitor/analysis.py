@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -31,6 +31,7 @@ from storage.analyses import (
     save_analysis,
 )
 from storage.db import Database
+from storage.locks import ALERTS_KEY, serialize
 from storage.runs import finish_run, start_run
 from storage.status import held_back_alerts
 
@@ -66,8 +67,11 @@ def analyze(
     analyzer: Analyzer | None = None,
     stop: threading.Event | None = None,
     progress: Callable[[str], None] | None = None,
+    item_ids: Sequence[int] | None = None,
 ) -> AnalysisReport:
-    """Analyze what needs it; with ``dry_run`` nothing is written, only reported.
+    """Analyze what needs it; with ``dry_run`` nothing is written, only reported. With
+    ``item_ids`` (a cluster's analysis task), only those items, and no run is recorded (a
+    task is too small to be one).
 
     Work is committed batch by batch, so ``stop`` (set on SIGTERM) ends it at a batch
     boundary and the next run continues with what is left.
@@ -77,11 +81,11 @@ def analyze(
     report = AnalysisReport()
     scopes: dict[str, ChangeScope] = {}
     with db.session() as session:
-        run_id = None if dry_run else start_run(session, "analyze").id
+        run_id = None if dry_run or item_ids is not None else start_run(session, "analyze").id
         record_ruleset(session, analyzer.version, ruleset_to_dict(analyzer.rules))
     set_run(run_id)
     with db.sessions() as session:
-        for batch in pending_items(session, analyzer.version):
+        for batch in pending_items(session, analyzer.version, ids=item_ids):
             if stop is not None and stop.is_set():
                 report.stopped = True
                 break
@@ -94,6 +98,7 @@ def analyze(
             if progress is not None:
                 progress(f"  analyzed {report.analyzed} items, {report.flagged} flagged so far")
         if not dry_run:
+            serialize(session, ALERTS_KEY)
             report.new_alerts = create_alerts(session, alerts_per_source_per_run(config))
             report.held_back = held_back_alerts(session)
             session.commit()

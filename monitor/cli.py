@@ -254,18 +254,36 @@ def _describe_digest(outcome: Any) -> str:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="one full cycle, then exit (for cron)")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice(["scheduler", "crawler", "worker"]),
+    help="in a cluster (cluster.redis_url), run only this role; repeatable (default: all)",
+)
 @pass_ctx
-def run(ctx: Context, once: bool) -> None:
-    """Run the service (or one cycle with --once).
+def run(ctx: Context, once: bool, roles: tuple[str, ...]) -> None:
+    """Run the service (or one cycle with --once); in a cluster, its roles.
 
     Exit codes: 0 stopped with all work finished; 3 running work stopped at a safe point;
     4 running work killed at the shutdown deadline; 75 another instance is running on this
-    database; 2 invalid config.
+    database; 2 invalid config, or --role without a cluster.
     """
     from monitor.instance import AlreadyRunning, InstanceLock
     from monitor.pipeline import run_cycle
     from monitor.summary import analysis_summary
 
+    if ctx.config.cluster.redis_url and not once:
+        from monitor.roles import run_roles
+
+        raise SystemExit(run_roles(ctx.config_path, ctx.config, roles))
+    if roles:
+        click.echo(
+            "press-monitor: run --role needs a cluster: set cluster.redis_url in the config "
+            "or PRESS_MONITOR_REDIS_URL (without them `run` does everything in one process)",
+            err=True,
+        )
+        raise SystemExit(2)
     try:
         if once:
             with InstanceLock(ctx.db):
@@ -332,14 +350,25 @@ def _program() -> str:
 
 
 @cli.command()
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="print the cluster's live processes as JSON (role, host, pid, last_seen, work_done)",
+)
 @pass_ctx
-def status(ctx: Context) -> None:
-    """Sources' health, queue sizes, the last digest and the service's next runs; exit 1 when
-    a source has failed service.max_consecutive_failures times in a row, or the last digest
-    failed, was refused, is uncertain or is stuck (for cron or monitoring)."""
+def status(ctx: Context, as_json: bool) -> None:
+    """Sources' health, queue sizes, the last digest, the service's next runs and a
+    cluster's live processes; exit 1 when a source has failed
+    service.max_consecutive_failures times in a row, or the last digest failed, was
+    refused, is uncertain or is stuck (for cron or monitoring)."""
     from monitor.instance import AlreadyRunning, InstanceLock
-    from monitor.summary import jobs_report, status_report
+    from monitor.summary import cluster_report, jobs_report, live_processes, status_report
 
+    silent = ctx.config.cluster.dead_after_seconds
+    if as_json:
+        click.echo(json.dumps(live_processes(ctx.db, silent), ensure_ascii=False, indent=2))
+        return
     text, healthy = status_report(ctx.db, ctx.config.service.max_consecutive_failures)
     click.echo(text)
     try:
@@ -347,7 +376,11 @@ def status(ctx: Context) -> None:
             running = False
     except AlreadyRunning:
         running = True
+    processes = live_processes(ctx.db, silent) if ctx.config.cluster.redis_url else []
+    running = running or any(p["leader"] for p in processes)
     click.echo(jobs_report(ctx.db, running))
+    if ctx.config.cluster.redis_url:
+        click.echo(cluster_report(processes))
     if not healthy:
         raise SystemExit(1)
 

@@ -26,6 +26,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 CONFIG_ENV = "PRESS_MONITOR_CONFIG"
 DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
+REDIS_URL_ENV = "PRESS_MONITOR_REDIS_URL"
 
 SourceKind = Literal[
     "feed",
@@ -403,6 +404,30 @@ class Learning(Strict):
     def _non_empty(cls, value: list[str]) -> list[str]:
         if any(not path.strip() for path in value):
             raise ValueError("an empty path")
+
+
+class Cluster(Strict):
+    """More than one process (`run --role`): set ``redis_url`` (or PRESS_MONITOR_REDIS_URL)
+    and use PostgreSQL; without a Redis URL everything runs in one process, as before."""
+
+    redis_url: str | None = None
+    key_prefix: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")] = "press-monitor"
+    heartbeat_seconds: Annotated[float, Field(gt=0)] = 5
+    # a process silent this long is dead: its crawl requests and tasks go to the others
+    dead_after_seconds: Annotated[float, Field(gt=0)] = 60
+    dispatch_seconds: Annotated[float, Field(gt=0)] = 5  # how often pending items are queued
+    analysis_batch: Annotated[int, Field(gt=0, le=1000)] = 50  # items per analysis task
+    # an item waiting for its article's text is analysed when the text is in, or after this
+    fulltext_wait_seconds: Annotated[float, Field(ge=0)] = 300
+    worker_threads: Annotated[int, Field(gt=0, le=64)] = 1
+    # a linked article is fetched at most once in this many hours by the whole cluster
+    dupefilter_hours: Annotated[float, Field(gt=0)] = 24
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
 
@@ -524,6 +549,17 @@ class Config(Strict):
         fields = self.locality.model_dump()
         return [LocalityEntry.model_construct(key=DEFAULT_LOCALITY_KEY, communes=[], **fields)]
 
+    cluster: Cluster = Cluster()
+
+    @model_validator(mode="after")
+    def _cluster_on_postgresql(self) -> Config:
+        if self.cluster.redis_url and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                "cluster.redis_url is set but database_url is not PostgreSQL: processes on "
+                "several machines share one PostgreSQL database (SQLite is for one process)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:
         seen: set[str] = set()
@@ -608,6 +644,13 @@ def load_config(path: str | Path | None = None) -> Config:
     override = os.environ.get(DATABASE_URL_ENV)
     if override:
         raw["database_url"] = override
+    redis_override = os.environ.get(REDIS_URL_ENV)
+    if redis_override:
+        cluster = raw.get("cluster")
+        raw["cluster"] = {
+            **(cluster if isinstance(cluster, dict) else {}),
+            "redis_url": redis_override,
+        }
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:

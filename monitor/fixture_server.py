@@ -11,7 +11,8 @@ import mimetypes
 import shutil
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,6 +62,44 @@ class FixtureServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+class OutletHandler(BaseHTTPRequestHandler):
+    """What generated outlets (the cluster test's, the benchmarks') share: keep-alive, a
+    whole response in one call, no access log."""
+
+    protocol_version = "HTTP/1.1"
+
+    def send(self, status: int, body: bytes, ctype: str | None, etag: str | None = None) -> None:
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        if etag:
+            self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@contextmanager
+def loopback_hosts(handler: type[BaseHTTPRequestHandler], hosts: int) -> Iterator[list[str]]:
+    """One threaded server per loopback address from 127.0.0.2 (each its own host for a
+    crawler's per-host limits, as real outlets are); yields their base URLs."""
+    servers = []
+    for n in range(hosts):
+        server = _QuietServer((f"127.0.0.{n + 2}", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    try:
+        yield [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
 
 
 class _QuietServer(ThreadingHTTPServer):

@@ -23,6 +23,7 @@ from monitor.progress import Reporter, watch_sources
 from monitor.wiring import digest_options, scrapy_settings, source_specs
 from nlp.normalize import fold
 from storage.db import Database
+from storage.locks import STORIES_KEY, serialize
 from storage.models import RunSourceStat, Source
 from storage.runs import close_interrupted_runs, finish_run, start_run
 from storage.sources import sync_sources
@@ -153,4 +154,5 @@ def run_cycle(
 def group_stories(db: Database) -> int:
     """Near-duplicate grouping of new items, with the same folding as the analysis."""
     with db.session() as session:
+        serialize(session, STORIES_KEY)
         return group_items(session, fold)

@@ -16,6 +16,8 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,8 +75,7 @@ class Service:
 
     # -- running ------------------------------------------------------------------------
     def run(self) -> int:
-        with InstanceLock(self.db):
-            close_stale_runs(self.db)
+        with self._exclusive():
             previous = {
                 s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)
             }
@@ -97,6 +98,14 @@ class Service:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
                 self.db.dispose()
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One service per database: the instance lock, then the runs a killed service left
+        open are closed."""
+        with InstanceLock(self.db):
+            close_stale_runs(self.db)
+            yield
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)
@@ -343,12 +352,8 @@ class Service:
         if event.job_id == WATCH_JOB or self.stop.is_set():
             return
         if event.code == EVENT_JOB_ERROR:
-            log.error(
-                "job %s failed: %s",
-                event.job_id,
-                event.exception,
-                exc_info=(type(event.exception), event.exception, event.traceback),
-            )
+            # APScheduler 3 gives the traceback as text: as a tb it made a logging error
+            log.error("job %s failed: %s\n%s", event.job_id, event.exception, event.traceback)
             outcome = f"error: {event.exception}"
         elif event.code == EVENT_JOB_MISSED:
             outcome = "missed (past the misfire grace time)"

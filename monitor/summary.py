@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -194,4 +194,43 @@ def jobs_report(db: Database, running: bool) -> str:
         + (f"  (last: {job.last_outcome})" if job.last_outcome else "")
         for job in jobs
     ]
+    return "\n".join(lines)
+
+
+def live_processes(db: Database, silent_seconds: float) -> list[dict[str, object]]:
+    """A cluster's processes heard from recently, as `status --json` prints them (times in
+    UTC, ISO 8601)."""
+    from storage.cluster import live_processes as live
+
+    with db.session() as session:
+        rows = live(session, timedelta(seconds=silent_seconds))
+        return [
+            {
+                "role": p.role,
+                "host": p.host,
+                "pid": p.pid,
+                "last_seen": p.last_seen.isoformat() + "Z",
+                "started_at": p.started_at.isoformat() + "Z",
+                "work_done": p.work_done,
+                "leader": p.leader,
+            }
+            for p in rows
+        ]
+
+
+WORK_DONE = {"crawler": "items scraped", "worker": "items analysed", "scheduler": "jobs run"}
+
+
+def cluster_report(processes: list[dict[str, object]]) -> str:
+    if not processes:
+        return "Cluster: no live process"
+    lines = [f"Cluster: {len(processes)} live processes (last heartbeat, Asia/Ho_Chi_Minh):"]
+    for p in processes:
+        role = str(p["role"])
+        seen = local_time(datetime.fromisoformat(str(p["last_seen"]).rstrip("Z")), TZ)
+        lead = " (leader)" if p["leader"] else ""
+        lines.append(
+            f"  {role + lead:<20} {p['host']}:{p['pid']:<8} {seen}  "
+            f"{p['work_done']} {WORK_DONE.get(role, 'done')}"
+        )
     return "\n".join(lines)

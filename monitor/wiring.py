@@ -15,6 +15,7 @@ from alerts.digest import DigestOptions
 from alerts.report import ReportOptions
 from alerts.routing import audiences
 from crawler.sources import DEFAULT_API_URLS, google_news_url
+from monitor.cluster import ClusterOptions
 from monitor.config import Config
 from monitor.learning import LearningOptions
 from monitor.rule_packs import effective_rules
@@ -228,4 +229,22 @@ def web_options(config: Config) -> WebOptions:
         login_failures_per_address=config.web.login_failures_per_address,
         login_window_minutes=config.web.login_window_minutes,
         localities=tuple((loc.key, loc.name) for loc in config.watched()),
+    )
+
+
+def cluster_options(config: Config) -> ClusterOptions | None:
+    """None without a Redis URL: everything runs in one process."""
+    c = config.cluster
+    if not c.redis_url:
+        return None
+    return ClusterOptions(
+        redis_url=c.redis_url,
+        prefix=c.key_prefix,
+        heartbeat_seconds=c.heartbeat_seconds,
+        dead_after_seconds=c.dead_after_seconds,
+        dispatch_seconds=c.dispatch_seconds,
+        analysis_batch=c.analysis_batch,
+        fulltext_wait_seconds=c.fulltext_wait_seconds,
+        worker_threads=c.worker_threads,
+        dupefilter_seconds=int(c.dupefilter_hours * 3600),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.localities import mention_keys, record_alert_localities
@@ -38,16 +39,21 @@ class PendingItem:
 
 
 def pending_items(
-    session: Session, ruleset_version: str, batch_size: int = 500, after_id: int = 0
+    session: Session,
+    ruleset_version: str,
+    batch_size: int = 500,
+    after_id: int = 0,
+    ids: Sequence[int] | None = None,
 ) -> Iterator[list[PendingItem]]:
-    """Batches of items not analyzed with this rule set or changed since, in id order.
+    """Batches of items not analyzed with this rule set or changed since, in id order
+    (only those of ``ids`` when given: a cluster's analysis task).
 
     Batches are keyed by id, so memory stays flat however many items are stored, and a run
     interrupted half-way resumes where the unanalyzed items start.
     """
     last_id = after_id
     while True:
-        rows = session.execute(
+        query = (
             select(
                 Item.id,
                 Item.title,
@@ -67,22 +73,54 @@ def pending_items(
             .outerjoin(Analysis, Analysis.item_id == Item.id)
             .outerjoin(Alert, Alert.item_id == Item.id)
             .where(Item.id > last_id, Item.purged.is_(False))
-            .where(
-                or_(
-                    Analysis.id.is_(None),
-                    Analysis.ruleset_version != ruleset_version,
-                    Analysis.content_hash != Item.content_hash,
-                    Analysis.trust.is_(None),
-                    Analysis.trust != Source.trust,
-                )
-            )
+            .where(_needs_analysis(ruleset_version))
             .order_by(Item.id)
             .limit(batch_size)
-        ).all()
+        )
+        if ids is not None:
+            query = query.where(Item.id.in_(list(ids)))
+        rows = session.execute(query).all()
         if not rows:
             return
         yield [_pending(row) for row in rows]
         last_id = rows[-1][0]
+
+
+def _needs_analysis(ruleset_version: str) -> ColumnElement[bool]:
+    """Never analysed, analysed with other rules, or changed since (text or trust)."""
+    return or_(
+        Analysis.id.is_(None),
+        Analysis.ruleset_version != ruleset_version,
+        Analysis.content_hash != Item.content_hash,
+        Analysis.trust.is_(None),
+        Analysis.trust != Source.trust,
+    )
+
+
+def pending_item_ids(
+    session: Session,
+    ruleset_version: str,
+    text_awaited_since: datetime | None = None,
+    limit: int = 10_000,
+) -> list[int]:
+    """The ids of ``pending_items``, without their text: what a cluster's scheduler hands
+    out as analysis tasks. Items fetched after ``text_awaited_since`` that still wait for
+    their article's full text are left for later: analysed now, they would be analysed
+    again in a moment, when the text arrives."""
+    query = (
+        select(Item.id)
+        .join(Source, Source.id == Item.source_id)
+        .outerjoin(Analysis, Analysis.item_id == Item.id)
+        .where(Item.purged.is_(False))
+        .where(_needs_analysis(ruleset_version))
+        .order_by(Item.id)
+        .limit(limit)
+    )
+    if text_awaited_since is not None:
+        query = query.where(
+            or_(Item.needs_fulltext.is_(False), Item.fetched_at < text_awaited_since)
+        )
+    return list(session.scalars(query))
 
 
 def _pending(row: Any) -> PendingItem:

@@ -186,6 +186,24 @@ class ServiceJob(Base):
     last_outcome: Mapped[str | None] = mapped_column(Text)
 
 
+class ClusterProcess(Base):
+    """A process of a cluster (`run --role`) and its last heartbeat, for `status`; one row
+    per host, pid and role, updated in place."""
+
+    __tablename__ = "cluster_processes"
+    __table_args__ = (UniqueConstraint("host", "pid", "role", name="uq_cluster_process"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # what the role counts: items stored (crawler), items analysed (worker), jobs (scheduler)
+    work_done: Mapped[int] = mapped_column(Integer, default=0)
+    leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
 class RuleSetRecord(Base):
     """Every rule set analyses were made with, so a change can be compared with the last."""
 
