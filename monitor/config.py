@@ -404,6 +404,7 @@ class Learning(Strict):
     def _non_empty(cls, value: list[str]) -> list[str]:
         if any(not path.strip() for path in value):
             raise ValueError("an empty path")
+        return value
 
 
 class Cluster(Strict):
@@ -485,7 +486,6 @@ class Config(Strict):
     rules: list[QueryRule] = []
     disabled_rules: list[str] = []  # after rule_packs and rules: it is checked against both
     scoring: Scoring = Scoring()
-    analysts: list[Annotated[str, Field(pattern=EMAIL)]] = []
     analysts: list[Email] = []  # receive every locality's alerts (the provincial office)
     smtp: Smtp | None = None
     digest: DigestSettings = DigestSettings()
@@ -501,6 +501,7 @@ class Config(Strict):
     press_contacts: list[PressContact] = []
     bulletin: BulletinSettings = BulletinSettings()
     office: Office = Office()
+    cluster: Cluster = Cluster()
 
     @model_validator(mode="after")
     def _press_contacts(self) -> Config:
@@ -548,8 +549,6 @@ class Config(Strict):
             return list(self.localities)
         fields = self.locality.model_dump()
         return [LocalityEntry.model_construct(key=DEFAULT_LOCALITY_KEY, communes=[], **fields)]
-
-    cluster: Cluster = Cluster()
 
     @model_validator(mode="after")
     def _cluster_on_postgresql(self) -> Config:
