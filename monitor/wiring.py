@@ -7,17 +7,18 @@ both sides, so a config change never reaches into their code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alerts.delivery import SmtpOptions
-from alerts.digest import DigestOptions
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.rule_packs import effective_rules
 from nlp.normalize import fold
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
-from storage.sources import SourceSpec
-from web.app import WebOptions
+
+if TYPE_CHECKING:  # imported where used: analyze-text needs no database, mail or web code
+    from alerts.digest import DigestOptions
+    from storage.sources import SourceSpec
+    from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:
@@ -55,6 +56,8 @@ def ruleset(config: Config) -> RuleSet:
 
 
 def source_specs(config: Config) -> list[SourceSpec]:
+    from storage.sources import SourceSpec
+
     specs = []
     for s in config.sources:
         if s.kind == "google_news":
@@ -107,6 +110,9 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
 
 
 def digest_options(config: Config, base_dir: Path) -> DigestOptions:
+    from alerts.delivery import SmtpOptions
+    from alerts.digest import DigestOptions
+
     smtp = None
     sender = "press-monitor@localhost"
     if config.smtp is not None:
@@ -139,6 +145,8 @@ def alerts_per_source_per_run(config: Config) -> int | None:
 def web_options(config: Config) -> WebOptions:
     import logging
     import secrets
+
+    from web.app import WebOptions
 
     key = config.web.secret_key()
     if not key:
