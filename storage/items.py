@@ -148,6 +148,7 @@ _LOADED = (
     _ITEMS.c.author,
     _ITEMS.c.published_at,
     _ITEMS.c.needs_fulltext,
+    _ITEMS.c.updated_at,
 )
 _UPDATE = (
     update(_ITEMS)
