@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.digest import DigestOutcome, run_digest
 from crawler.runner import CollectionError, crawl
 from crawler.sources import SPIDER_FOR_KIND
 from monitor.config import Config
@@ -24,7 +23,8 @@ from storage.models import RunSourceStat, Source
 from storage.runs import close_interrupted_runs, finish_run, start_run
 from storage.sources import sync_sources
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the analysis and digest stages load when they run, not for `collect`
+    from alerts.digest import DigestOutcome
     from monitor.analysis import AnalysisReport
 
 log = logging.getLogger("press_monitor.pipeline")
@@ -135,6 +135,8 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
 
 
 def digest(db: Database, config: Config, base_dir: Path, force: bool = False) -> DigestOutcome:
+    from alerts.digest import run_digest
+
     return run_digest(db, digest_options(config, base_dir), force=force)
 
 
