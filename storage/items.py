@@ -113,27 +113,32 @@ class _Row:
     reply_to: str | None = None
 
     def changed(self) -> dict[str, Any]:
-        return {
-            "b_id": self.id,
-            "source_hash": self.source_hash,
-            "content_hash": self.content_hash,
-            "title": self.title,
-            "text": self.text,
-            "author": self.author,
-            "published_at": self.published_at,
-            "needs_fulltext": self.needs_fulltext,
-            "updated_at": self.updated_at,
-        }
+        """Parameters of the batch UPDATE (by ``b_id``)."""
+        return {"b_id": self.id, **{name: getattr(self, name) for name in _CHANGEABLE}}
 
     def inserted(self) -> dict[str, Any]:
+        """Parameters of the batch INSERT."""
         return {
             "source_id": self.source_id,
             "url": self.url,
             "canonical_url": self.canonical_url,
             "reply_to": self.reply_to,
             "fetched_at": self.updated_at,
-            **{k: v for k, v in self.changed().items() if k != "b_id"},
+            **{name: getattr(self, name) for name in _CHANGEABLE},
         }
+
+
+# The columns a batch may change on a stored item.
+_CHANGEABLE = (
+    "source_hash",
+    "content_hash",
+    "title",
+    "text",
+    "author",
+    "published_at",
+    "needs_fulltext",
+    "updated_at",
+)
 
 
 _LOADED = (
@@ -153,21 +158,7 @@ _LOADED = (
 _UPDATE = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("b_id"))
-    .values(
-        {
-            name: bindparam(name)
-            for name in (
-                "source_hash",
-                "content_hash",
-                "title",
-                "text",
-                "author",
-                "published_at",
-                "needs_fulltext",
-                "updated_at",
-            )
-        }
-    )
+    .values({name: bindparam(name) for name in _CHANGEABLE})
 )
 
 
