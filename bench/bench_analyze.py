@@ -25,6 +25,7 @@ Old figures for comparison (before the translate folding): 191 articles/s in pro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import os
@@ -174,9 +175,7 @@ def with_keywords(base: Analyzer, phrases: list[str]) -> Analyzer:
     rules = base.rules
     extra = tuple(KeywordRule("rumour", p, 0.1) for p in phrases)
     started = time.perf_counter()
-    analyzer = Analyzer(
-        type(rules)(rules.localities, rules.keywords + extra, rules.patterns, rules.scoring)
-    )
+    analyzer = Analyzer(dataclasses.replace(rules, keywords=rules.keywords + extra))
     print(
         f"  built matcher with {len(analyzer.rules.keywords)} keywords in "
         f"{time.perf_counter() - started:.2f} s"

@@ -16,9 +16,10 @@ from crawler.urls import canonical_url
 from storage.db import Database
 from storage.items import (
     EntryError,
+    FullText,
     ItemData,
     UpsertOutcome,
-    complete_text,
+    complete_texts,
     give_up_fulltext,
     upsert_items,
 )
@@ -151,52 +152,43 @@ class StoragePipeline:
         self._flush_articles()
 
     def _flush_articles(self) -> None:
-        """Store the buffered articles in one transaction (a session and a commit per article
-        were a third of the crawl's CPU time); if that fails, one by one, so that one bad
-        article costs only itself. Articles lost to a crash before their batch is stored are
-        fetched again by the next run (their entry still needs its full text, or the page is
-        still unknown)."""
+        """Store the buffered articles in one transaction and two batched writes (a session
+        and a commit per article were a third of the crawl's CPU time); a row the database
+        refuses costs only itself (storage/items.py). If the transaction fails, one by one.
+        Articles lost to a crash before their batch is stored are fetched again by the next
+        run (their entry still needs its full text, or the page is still unknown)."""
         batch, self._articles = self._articles, []
         if not batch:
             return
         try:
             with self.db.session() as session:
-                outcomes = [self._store_article(session, a) for a in batch]
+                outcomes: list[UpsertOutcome | EntryError | None] = list(
+                    _store_articles(session, batch)
+                )
         except Exception:
             outcomes = [self._store_alone(a) for a in batch]
         for article, outcome in zip(batch, outcomes, strict=True):
-            if outcome is not None:
+            if isinstance(outcome, EntryError):  # refused by the database: the article's own
+                self._article_error(article, outcome.reason)
+            elif outcome is not None:
                 _count(self.stats[article.source_id], outcome)
 
     def _store_alone(self, article: Article) -> UpsertOutcome | EntryError | None:
         try:
             with self.db.session() as session:
-                return self._store_article(session, article)
+                (outcome,) = _store_articles(session, [article])
+            return outcome
         except Exception as exc:
             log.exception("could not store %s", article.url)
             if self.crawler_stats is not None:
                 self.crawler_stats.inc_value("press_monitor/pipeline_errors")
-            stats = self.stats[article.source_id]
-            stats["article_errors"] += 1
-            stats["error_reasons"].append(f"not stored: {type(exc).__name__}: {article.url}"[:500])
+            self._article_error(article, f"not stored: {type(exc).__name__}")
             return None
 
-    @staticmethod
-    def _store_article(session: Session, article: Article) -> UpsertOutcome | EntryError:
-        if article.completes_entry:
-            return complete_text(
-                session,
-                canonical_url(article.url),
-                article.text,
-                article.author,
-                article.published_at,
-                article.source_id,
-            )
-        entry = Entry(
-            article.url, article.title, article.text, article.author, article.published_at
-        )
-        (outcome,) = upsert_items(session, [_item_data(article.source_id, entry)])
-        return outcome
+    def _article_error(self, article: Article, reason: str) -> None:
+        stats = self.stats[article.source_id]
+        stats["article_errors"] += 1
+        stats["error_reasons"].append(f"{reason}: {article.url}"[:500])
 
     def _store_failure(self, failure: FetchFailure, stats: dict[str, Any]) -> None:
         stats["article_errors" if failure.article else "errors"] += 1
@@ -212,6 +204,33 @@ class StoragePipeline:
         entry.text, cut = truncate(entry.text, self.max_item_chars)
         _add(stats, "truncated", int(cut))
         return _item_data(source_id, entry)
+
+
+def _store_articles(session: Session, articles: list[Article]) -> list[UpsertOutcome | EntryError]:
+    """Full texts of feed entries as one batch, other articles as another; their outcomes
+    in the articles' order. Articles of one URL in both go one by one, in order."""
+    keys = [canonical_url(a.url) for a in articles]
+    completing = {k for k, a in zip(keys, articles, strict=True) if a.completes_entry}
+    if len(articles) > 1 and any(
+        k in completing for k, a in zip(keys, articles, strict=True) if not a.completes_entry
+    ):
+        return [outcome for a in articles for outcome in _store_articles(session, [a])]
+    fulls = [
+        (n, FullText(k, a.text, a.author, a.published_at, a.source_id))
+        for n, (k, a) in enumerate(zip(keys, articles, strict=True))
+        if a.completes_entry
+    ]
+    pages = [
+        (n, _item_data(a.source_id, Entry(a.url, a.title, a.text, a.author, a.published_at)))
+        for n, a in enumerate(articles)
+        if not a.completes_entry
+    ]
+    outcomes: list[UpsertOutcome | EntryError] = ["unchanged"] * len(articles)
+    for (n, _), outcome in zip(fulls, complete_texts(session, [f for _, f in fulls]), strict=True):
+        outcomes[n] = outcome
+    for (n, _), outcome in zip(pages, upsert_items(session, [d for _, d in pages]), strict=True):
+        outcomes[n] = outcome
+    return outcomes
 
 
 def _item_data(source_id: int, entry: Entry) -> ItemData:

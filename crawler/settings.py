@@ -38,6 +38,12 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control HTTP server (on by default, like the telnet console): a
+# listening port and a token file per crawl that nothing here uses.
+REMOTE_CONTROL_ENABLED = False
+# A development aid that parses the source of a callback with `ast` on every response (its
+# cache is keyed by the bound method, a new object each time): 3% of a crawl's CPU time.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 HTTPCACHE_ENABLED = False
 LOG_LEVEL = "INFO"
 
@@ -46,11 +52,21 @@ RETRY_BACKOFF_MAX = 30.0
 
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 PRESS_MONITOR_ALLOW_PRIVATE_HOSTS: list[str] = []
+# Off: depth bookkeeping (no depth limit is used; spiders follow one level of links) and
+# the Referer header, both run on every request and response.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+}
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100), so not even robots.txt is fetched from an internal address
     "crawler.guard.FetchGuardMiddleware": 50,
     "crawler.guard.CredentialRedirectMiddleware": 55,
     "crawler.middlewares.RetryBackoffMiddleware": 560,
+    # Off: HTTP basic auth (no spider sets http_user; API keys travel in their own headers)
+    # and byte counts in the stats (nothing reads them).
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
 }
 # Fills the sources table from config.yaml, so `scrapy crawl feeds` works on its own;
 # `press-monitor collect` syncs itself and turns this off.

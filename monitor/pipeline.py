@@ -6,27 +6,27 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.digest import DigestOutcome, run_digest
-from alerts.stories import group_items
 from crawler.runner import CollectionError, crawl
 from crawler.sources import SPIDER_FOR_KIND
-from monitor.analysis import AnalysisReport, analyze
 from monitor.config import Config
 from monitor.instance import crawl_inheritance
 from monitor.logcontext import set_run
 from monitor.progress import Reporter, watch_sources
 from monitor.wiring import digest_options, scrapy_settings, source_specs
-from nlp.normalize import fold
 from storage.db import Database
 from storage.locks import STORIES_KEY, serialize
 from storage.models import RunSourceStat, Source
 from storage.runs import close_interrupted_runs, finish_run, start_run
 from storage.sources import sync_sources
+
+if TYPE_CHECKING:  # the analysis and digest stages load when they run, not for `collect`
+    from alerts.digest import DigestOutcome
+    from monitor.analysis import AnalysisReport
 
 log = logging.getLogger("press_monitor.pipeline")
 
@@ -136,6 +136,8 @@ def _run_stats(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
 
 
 def digest(db: Database, config: Config, base_dir: Path, force: bool = False) -> DigestOutcome:
+    from alerts.digest import run_digest
+
     return run_digest(db, digest_options(config, base_dir), force=force)
 
 
@@ -143,6 +145,8 @@ def run_cycle(
     db: Database, config: Config, base_dir: Path, progress: Reporter | None = None
 ) -> CycleResult:
     """One full cycle; the caller holds the instance lock."""
+    from monitor.analysis import analyze  # not at import: `collect` alone does not need it
+
     close_stale_runs(db)
     collected = collect(db, config, progress=progress)
     report = analyze(db, config, progress=progress)
@@ -153,6 +157,9 @@ def run_cycle(
 
 def group_stories(db: Database) -> int:
     """Near-duplicate grouping of new items, with the same folding as the analysis."""
+    from alerts.stories import group_items
+    from nlp.normalize import fold
+
     with db.session() as session:
         serialize(session, STORIES_KEY)
         return group_items(session, fold)

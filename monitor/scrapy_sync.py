@@ -10,13 +10,10 @@ collect` syncs the sources itself and disables this extension in the crawler it 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from scrapy.crawler import Crawler
-
-from monitor.config import load_config
-from monitor.wiring import LIMIT_SETTINGS, scrapy_settings, source_specs
-from storage.db import Database
-from storage.sources import sync_sources
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +21,14 @@ log = logging.getLogger(__name__)
 class SyncSourcesFromConfig:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SyncSourcesFromConfig:
+        # Imported here: Scrapy imports every extension named in EXTENSIONS, even one that
+        # `press-monitor collect` disables (None), and the config and wiring modules cost a
+        # crawl a tenth of its CPU time.
+        from monitor.config import load_config
+        from monitor.wiring import LIMIT_SETTINGS, scrapy_settings, source_specs
+        from storage.db import Database
+        from storage.sources import sync_sources
+
         config = load_config(crawler.settings.get("PRESS_MONITOR_CONFIG"))
         db = Database(crawler.settings["PRESS_MONITOR_DATABASE_URL"])
         try:

@@ -7,23 +7,23 @@ both sides, so a config change never reaches into their code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alerts.bulletin import BulletinOptions, Contact
-from alerts.delivery import SmtpOptions
-from alerts.digest import DigestOptions
-from alerts.report import ReportOptions
-from alerts.routing import audiences
 from crawler.sources import DEFAULT_API_URLS, google_news_url
-from monitor.cluster import ClusterOptions
 from monitor.config import Config
-from monitor.learning import LearningOptions
 from monitor.rule_packs import effective_rules
-from nlp.learned import Policy
 from nlp.normalize import fold
 from nlp.rules import KeywordRule, LocalitySpec, PatternRule, QueryRule, RuleSet, Scoring
-from storage.sources import SourceSpec
-from web.app import WebOptions
+
+if TYPE_CHECKING:  # imported where used: analyze-text needs no database, mail or web code
+    from alerts.bulletin import BulletinOptions
+    from alerts.delivery import SmtpOptions
+    from alerts.digest import DigestOptions
+    from alerts.report import ReportOptions
+    from monitor.cluster import ClusterOptions
+    from monitor.learning import LearningOptions
+    from storage.sources import SourceSpec
+    from web.app import WebOptions
 
 
 def ruleset(config: Config) -> RuleSet:
@@ -65,6 +65,8 @@ def ruleset(config: Config) -> RuleSet:
 
 
 def source_specs(config: Config) -> list[SourceSpec]:
+    from storage.sources import SourceSpec
+
     specs = []
     for s in config.sources:
         if s.kind == "google_news":
@@ -117,6 +119,8 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
 
 
 def smtp_options(config: Config) -> SmtpOptions | None:
+    from alerts.delivery import SmtpOptions
+
     if config.smtp is None:
         return None
     s = config.smtp
@@ -135,6 +139,9 @@ def _outbox(config: Config, base_dir: Path) -> Path:
 
 
 def digest_options(config: Config, base_dir: Path) -> DigestOptions:
+    from alerts.digest import DigestOptions
+    from alerts.routing import audiences
+
     return DigestOptions(
         schedule=config.digest.schedule,
         timezone=config.digest.timezone,
@@ -156,6 +163,9 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
 
 def learning_options(config: Config, seeds: list[Path] | None = None) -> LearningOptions:
     """``seeds`` given (by `learn --seed`) replace the configured ones."""
+    from monitor.learning import LearningOptions
+    from nlp.learned import Policy
+
     c = config.learning
     return LearningOptions(
         seeds=tuple(seeds if seeds is not None else (Path(p) for p in c.seeds)),
@@ -167,6 +177,8 @@ def learning_options(config: Config, seeds: list[Path] | None = None) -> Learnin
 
 def bulletin_options(config: Config, base_dir: Path) -> BulletinOptions:
     """Only contacts that opted in are ever sent anything."""
+    from alerts.bulletin import BulletinOptions, Contact
+
     base = config.web.base_url
     return BulletinOptions(
         contacts=tuple(
@@ -192,6 +204,8 @@ def locality_name(config: Config) -> str:
 
 
 def report_options(config: Config) -> ReportOptions:
+    from alerts.report import ReportOptions
+
     o = config.office
     return ReportOptions(
         parent=o.parent,
@@ -210,6 +224,8 @@ def alerts_per_source_per_run(config: Config) -> int | None:
 def web_options(config: Config) -> WebOptions:
     import logging
     import secrets
+
+    from web.app import WebOptions
 
     key = config.web.secret_key()
     if not key:
@@ -234,6 +250,8 @@ def web_options(config: Config) -> WebOptions:
 
 def cluster_options(config: Config) -> ClusterOptions | None:
     """None without a Redis URL: everything runs in one process."""
+    from monitor.cluster import ClusterOptions
+
     c = config.cluster
     if not c.redis_url:
         return None

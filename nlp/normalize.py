@@ -286,7 +286,19 @@ class Origin(Sequence[int]):
             raise IndexError("folded index out of range")
         return index + self._deltas[bisect_right(self._starts, index) - 1]
 
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """``(self[start], self[end - 1] + 1)`` for 0 <= start < end <= len(self), with one
+        look-up when both lie in one run (the common case: a word)."""
+        starts, deltas = self._starts, self._deltas
+        run = bisect_right(starts, start) - 1
+        last = end - 1
+        if run + 1 < len(starts) and starts[run + 1] <= last:
+            return start + deltas[run], last + deltas[bisect_right(starts, last) - 1] + 1
+        return start + deltas[run], last + deltas[run] + 1
+
     def __iter__(self) -> Iterator[int]:
+        if not self._starts:  # an empty text
+            return
         bounds = [*self._starts[1:], self._length]
         for start, end, delta in zip(self._starts, bounds, self._deltas, strict=True):
             yield from range(start + delta, end + delta)
@@ -313,8 +325,11 @@ class FoldedText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) span to the original text, keeping trailing marks."""
-        o_start = self.origin[start]
-        o_end = self.origin[end - 1] + 1
+        origin = self.origin
+        if type(origin) is Origin and 0 <= start < end <= len(origin):
+            o_start, o_end = origin.span(start, end)
+        else:
+            o_start, o_end = origin[start], origin[end - 1] + 1
         while o_end < len(self.original) and unicodedata.combining(self.original[o_end]):
             o_end += 1
         return o_start, o_end
