@@ -33,6 +33,7 @@ from alerts.delivery import (
     write_outbox,
 )
 from alerts.periods import is_due, open_digest, start_period
+from alerts.recurring import LinkView, link_views, returning_first
 from alerts.render import (
     DigestEntry,
     DigestStory,
@@ -185,17 +186,23 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
     query = (
         alerts_with_items()
         .where(Alert.digest_id == digest.id)
-        .order_by(Alert.score.desc(), Alert.id)
+        .order_by(returning_first(), Alert.score.desc(), Alert.id)
     )
     if options.max_alerts is not None:
         query = query.limit(options.max_alerts)
     alerts = session.scalars(query).all()
+    links = link_views(session, [a.item_id for a in alerts])
 
     spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
     groups: dict[int | str, list[DigestEntry]] = {}
+    returning = []
     for alert in alerts:  # by score, so each story's strongest alert comes first
+        entry = _entry(alert, options.review_base_url, links.get(alert.item_id))
+        if entry.link is not None and entry.link.returning:
+            returning.append(entry)
+            continue
         key = alert.item.story_id or f"item-{alert.item_id}"
-        groups.setdefault(key, []).append(_entry(alert, options.review_base_url))
+        groups.setdefault(key, []).append(entry)
 
     stories = [
         DigestStory(entries, spreads.get(key) if isinstance(key, int) else None)
@@ -210,10 +217,11 @@ def _view(session: Session, digest: Digest, options: DigestOptions) -> DigestVie
         notices=_notices(session, digest, options),
         more=max(0, digest.alert_count - len(alerts)),
         queue_url=f"{options.review_base_url.rstrip('/')}/" if options.review_base_url else None,
+        returning=returning,
     )
 
 
-def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
+def _entry(alert: Alert, review_base_url: str | None, link: LinkView | None) -> DigestEntry:
     item = alert.item
     analysis = item.analysis
     matches = analysis.matches if analysis else []
@@ -234,6 +242,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         review_url=f"{review_base_url.rstrip('/')}/alerts/{alert.id}" if review_base_url else None,
         title_parts=marked(item.title[:TITLE_CHARS], title_spans),
         explanation=getattr(analysis, "explanation", None),
+        link=link,
     )
 
 

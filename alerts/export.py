@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import IO, Any
 
+from alerts.recurring import LinkView, link_views
 from alerts.scores import round_score
 from alerts.views import alerts_with_items
 from storage.db import Database
@@ -32,6 +33,11 @@ FIELDS = [
     "note",
     "clarification",
     "clarification_link",
+    "matched_alert",
+    "similarity",
+    "match_kind",
+    "matched_verdict",
+    "matched_reference_url",
 ]
 
 
@@ -45,7 +51,22 @@ def export_rows(
     if since:
         query = query.where(Alert.created_at >= since)
     with db.session() as session:
-        return [_row(alert) for alert in session.scalars(query)]
+        alerts = list(session.scalars(query))
+        links = link_views(session, [a.item_id for a in alerts])
+        return [_row(alert) | _link(links.get(alert.item_id)) for alert in alerts]
+
+
+def _link(link: LinkView | None) -> dict[str, Any]:
+    """The claim the alert repeats or denies (empty when none)."""
+    if link is None:
+        return dict.fromkeys(FIELDS[-5:])
+    return {
+        "matched_alert": link.matched_alert,
+        "similarity": link.similarity,
+        "match_kind": link.kind,
+        "matched_verdict": link.verdict,
+        "matched_reference_url": link.url if link.reference else None,
+    }
 
 
 def _row(alert: Alert) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
 from alerts.scores import format_score
 
 if TYPE_CHECKING:
+    from alerts.recurring import LinkView
     from alerts.stories import Spread
 
 
@@ -39,6 +40,7 @@ class DigestEntry:
     review_url: str | None = None  # the alert's page, when the review pages are served
     title_parts: list[tuple[str, bool]] = field(default_factory=list)  # title, matches marked
     explanation: dict[str, Any] | None = None  # the analysis' stored explanation, if any
+    link: LinkView | None = None  # the checked claim this item repeats or denies
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,12 @@ class DigestView:
     notices: list[str] = field(default_factory=list)
     more: int = 0  # alerts of the period beyond the digest's cap, not shown
     queue_url: str | None = None  # the review queue, when the pages are served
+    # reposts of claims found false or misleading: on top, with the clarification
+    returning: list[DigestEntry] = field(default_factory=list)
 
     @property
     def entries(self) -> list[DigestEntry]:
-        return [e for story in self.stories for e in story.entries]
+        return self.returning + [e for story in self.stories for e in story.entries]
 
 
 def safe_url(url: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from alerts.delivery import SmtpOptions
 from alerts.digest import DigestOptions
+from alerts.recurring import MatchAction, MatchPolicy
 from crawler.sources import DEFAULT_API_URLS, google_news_url
 from monitor.config import Config
 from monitor.rule_packs import effective_rules
@@ -70,6 +71,7 @@ def source_specs(config: Config) -> list[SourceSpec]:
             "query": s.query,
             "account_id": s.account_id,
             "credential_env": s.credential_env,
+            "reference": s.reference,
         }
 
         specs.append(SourceSpec(s.name, s.kind, url, s.enabled, s.trust, options))
@@ -130,6 +132,17 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         max_alerts=config.digest.max_alerts,
         alerts_per_source_per_run=config.limits.alerts_per_source_per_run,
     )
+
+
+def match_policy(config: Config) -> MatchPolicy | None:
+    """None when claim matching is switched off."""
+    r = config.recurring
+    if not r.enabled:
+        return None
+    actions = {
+        verdict: MatchAction(action.effect, action.lower_by) for verdict, action in r.on_match
+    }
+    return MatchPolicy(r.similarity, r.auto_verdict, actions)
 
 
 def alerts_per_source_per_run(config: Config) -> int | None:

@@ -29,6 +29,7 @@ class PendingItem:
     alert_id: int | None = None
     alert_status: str | None = None
     previous_trust: str | None = None
+    reference: str | None = None  # the source's reference kind (its items raise no alerts)
 
     @property
     def content_changed(self) -> bool:
@@ -61,6 +62,7 @@ def pending_items(
                 Alert.id,
                 Alert.status,
                 Analysis.trust,
+                Source.options,
             )
             .join(Source, Source.id == Item.source_id)
             .outerjoin(Analysis, Analysis.item_id == Item.id)
@@ -99,6 +101,7 @@ def _pending(row: Any) -> PendingItem:
         alert_id,
         alert_status,
         previous_trust,
+        options,
     ) = row
     return PendingItem(
         item_id,
@@ -114,6 +117,7 @@ def _pending(row: Any) -> PendingItem:
         alert_id=alert_id,
         alert_status=alert_status,
         previous_trust=previous_trust,
+        reference=(options or {}).get("reference"),
     )
 
 
