@@ -127,7 +127,10 @@ class ClaimIndex:
         keys = self._candidates(text, exclude)
         if not keys:
             return []
-        hits = [ClaimHit(key, round(self._similarity(text, self._texts[key]), 4)) for key in keys]
+        hits = [
+            ClaimHit(key, round(similarity, 4))
+            for key, similarity in zip(keys, self._similarities(text, keys), strict=True)
+        ]
         return sorted(
             (h for h in hits if h.similarity >= min_similarity),
             key=lambda h: (-h.similarity, h.key),
@@ -152,15 +155,25 @@ class ClaimIndex:
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [key for key, _ in best[: self.settings.candidates]]
 
-    def _similarity(self, a: str, b: str) -> float:
-        words_a = a.split()[: self.settings.max_words]
-        words_b = b.split()[: self.settings.max_words]
-        short, long = sorted((words_a, words_b), key=len)
-        rows = self._vectors([" ".join(short), *windows(long, len(short), self.settings)])
-        return float((rows[1:] @ rows[0].T).max())
+    def _similarities(self, text: str, keys: list[int]) -> list[float]:
+        """For each candidate: the shorter text whole against the longer one's windows.
 
-    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        return normalize(self.vectorizer.transform(texts)).tocsr()
+        All the texts of one query go through the vectorizer in one call (its fixed cost
+        per call is larger than the cost per short text)."""
+        limit = self.settings.max_words
+        query = text.split()[:limit]
+        texts: list[str] = []
+        groups: list[tuple[int, int, int]] = []  # per candidate: the short row, windows' rows
+        for key in keys:
+            other = self._texts[key].split()[:limit]
+            short, long = sorted((query, other), key=len)
+            parts = windows(long, len(short), self.settings)
+            groups.append((len(texts), len(texts) + 1, len(texts) + 1 + len(parts)))
+            texts += [" ".join(short), *parts]
+        rows = normalize(self.vectorizer.transform(texts)).tocsr()
+        return [
+            float((rows[first:end] @ rows[short].T).max()) for short, first, end in groups
+        ]
 
 
 def windows(words: list[str], length: int, settings: IndexSettings) -> list[str]:
