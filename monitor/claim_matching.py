@@ -1,8 +1,8 @@
 """The claim index of one analysis run, built from what storage keeps.
 
-Built lazily, on the first item that needs it, so a run with nothing to analyse reads no
-claims; reference items analysed in the run join it at once, so a later item of the same run
-is matched against them.
+Built lazily: a run with nothing to analyse reads no claims, and a database without claims
+fits no vectorizer. Reference items analysed in the run join the index at once, so a later
+item of the same run is matched against them.
 """
 
 from __future__ import annotations
@@ -18,26 +18,30 @@ from storage.claims import REFERENCE_VERDICT, StoredClaim, recent_texts, stored_
 class ClaimMatcher:
     def __init__(self, background_items: int) -> None:
         self.background_items = background_items
+        self._claims: dict[int, StoredClaim] | None = None
         self._index: ClaimIndex | None = None
-        self._claims: dict[int, StoredClaim] = {}
+
+    def _loaded(self, session: Session) -> dict[int, StoredClaim]:
+        if self._claims is None:
+            self._claims = {c.item_id: c for c in stored_claims(session)}
+        return self._claims
 
     def _built(self, session: Session) -> ClaimIndex:
         if self._index is None:
-            self._claims = {c.item_id: c for c in stored_claims(session)}
+            claims = self._loaded(session)
             background = [claim_text(t, x) for t, x in recent_texts(session, self.background_items)]
             self._index = ClaimIndex(
-                ((c.item_id, claim_text(c.title, c.text)) for c in self._claims.values()),
-                background,
+                ((c.item_id, claim_text(c.title, c.text)) for c in claims.values()), background
             )
         return self._index
 
     def best(self, session: Session, item_id: int, title: str, text: str) -> Candidate | None:
         """The most similar stored claim (other than the item itself), if any."""
-        index = self._built(session)
-        if not len(index):
+        claims = self._loaded(session)
+        if not claims.keys() - {item_id}:
             return None
-        for hit in index.query(claim_text(title, text), exclude=item_id):
-            claim = self._claims[hit.key]
+        for hit in self._built(session).query(claim_text(title, text), exclude=item_id):
+            claim = claims[hit.key]
             return Candidate(
                 claim.item_id, claim.alert_id, claim.verdict, claim.reference, hit.similarity
             )
@@ -45,7 +49,7 @@ class ClaimMatcher:
 
     def add_reference(self, session: Session, item_id: int, title: str, text: str) -> None:
         """A reference item analysed in this run: a claim from now on."""
-        index = self._built(session)
         claim = StoredClaim(item_id, None, REFERENCE_VERDICT, True, title, text)
-        self._claims[item_id] = claim
+        index = self._built(session)
+        self._loaded(session)[item_id] = claim
         index.add(item_id, claim_text(title, text))

@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -171,9 +171,7 @@ class ClaimIndex:
             groups.append((len(texts), len(texts) + 1, len(texts) + 1 + len(parts)))
             texts += [" ".join(short), *parts]
         rows = normalize(self.vectorizer.transform(texts)).tocsr()
-        return [
-            float((rows[first:end] @ rows[short].T).max()) for short, first, end in groups
-        ]
+        return [float((rows[first:end] @ rows[short].T).max()) for short, first, end in groups]
 
 
 def windows(words: list[str], length: int, settings: IndexSettings) -> list[str]:
