@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.explain import explanation_lines
+from alerts.recurring import link_views
 from alerts.render import local_time
 from alerts.scores import format_score, round_score
 from alerts.stories import spread
@@ -213,8 +214,6 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
 
 def _link_lines(session: Session, item_id: int) -> list[str]:
     """The claim this item repeats or denies, with the earlier verdict and clarification."""
-    from alerts.recurring import link_views
-
     link = link_views(session, [item_id]).get(item_id)
     if link is None:
         return []

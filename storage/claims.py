@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Alert, ClaimMatch, Item, Source
@@ -134,9 +134,3 @@ def reposts_of(session: Session, alert_ids: Iterable[int]) -> dict[int, list[Ite
     for alert_id, item in rows:
         found.setdefault(alert_id, []).append(item)
     return found
-
-
-def forget_matches(session: Session, item_ids: Iterable[int]) -> None:
-    ids = list(item_ids)
-    if ids:
-        session.execute(delete(ClaimMatch).where(ClaimMatch.item_id.in_(ids)))

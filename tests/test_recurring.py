@@ -3,12 +3,16 @@ to them and near-misses are not; what a match does depends on the earlier verdic
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from alerts.queue import Verdict, change_status
+from alerts.digest import DigestOptions, run_digest
+from alerts.queue import Verdict, change_status, set_published
+from alerts.views import published_clarifications
 from monitor.analysis import analyze
 from monitor.config import Config, ConfigError, load_config
 from storage.db import Database
@@ -57,7 +61,7 @@ def analysis_of(db: Database, item_id: int) -> Analysis:
         return session.scalars(select(Analysis).where(Analysis.item_id == item_id)).one()
 
 
-def test_reworded_reposts_link_and_near_misses_do_not(db: Database) -> None:
+def test_reworded_reposts_link_and_near_misses_do_not(db: Database, tmp_path: Path) -> None:
     earlier = store(
         db,
         {
@@ -139,6 +143,22 @@ def test_reworded_reposts_link_and_near_misses_do_not(db: Database) -> None:
     )
     assert lowered.score == pytest.approx(max(0.0, lowered.explanation["total"] * 1.3))
     assert lowered.score < analysis_of(db, earlier["kidnap"]).score
+
+    # the digest puts the returning claims on top, with the clarification and its link
+    sent = run_digest(db, DigestOptions(outbox=tmp_path), force=True)
+    assert sent.state == "sent" and sent.location
+    mail = message_from_bytes(Path(sent.location).read_bytes(), policy=policy.default)
+    text = mail.get_body(("plain",)).get_content()
+    top = text.split("Tin đã xác minh quay lại", 1)[1].split("=== Câu chuyện", 1)[0]
+    assert T.FEE_NOTICE_REPOST[0] in top and CLARIFICATION in top and LINK in top
+    assert T.DAM_UNACCENTED[0] in top and T.FEE_DENIAL[0] not in top
+    assert T.FEE_DENIAL[0] in text.split("=== Câu chuyện", 1)[1]
+
+    # the public page lists the clarification once, with the repost that matched it
+    with db.session() as session:
+        set_published(session, alerts["fee"], True, "lan")
+    (published,) = published_clarifications(db)
+    assert published["id"] == alerts["fee"] and len(published["reposts"]) == 1
 
 
 def test_matching_off_links_nothing(sqlite_db: Database) -> None:
