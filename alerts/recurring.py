@@ -2,7 +2,7 @@
 
 A new item whose text is close enough to a claim with a verdict (``nlp.claim_index``) is
 linked to it, as a *repost* or, when the item is an official denial (it matches a rule of
-category ``denial``), as a *denial*. A repost then does what ``MatchPolicy`` says for the
+category ``denial`` or of negative weight), as a *denial*. A repost then does what ``MatchPolicy`` says for the
 earlier verdict:
 
 - ``flag`` (default for verified false and misleading): the item is flagged even below the
@@ -75,7 +75,7 @@ def decide(
     """The analysis result as the match changes it, and the match to store (or None)."""
     if candidate is None or candidate.similarity < policy.similarity:
         return result, None
-    denial = any(m["category"] == "denial" for m in result["matches"])
+    denial = any(m["category"] == "denial" or m["weight"] < 0 for m in result["matches"])
     kind = "denial" if denial else "repost"
     action = policy.actions.get(candidate.verdict, MatchAction("none"))
     effect = "none" if denial else action.effect
