@@ -2,8 +2,8 @@
 
 A new item whose text is close enough to a claim with a verdict (``nlp.claim_index``) is
 linked to it, as a *repost* or, when the item is an official denial (it matches a rule of
-category ``denial`` or of negative weight), as a *denial*. A repost then does what ``MatchPolicy`` says for the
-earlier verdict:
+category ``denial`` or of negative weight), as a *denial*. A repost then does what
+``MatchPolicy`` says for the earlier verdict:
 
 - ``flag`` (default for verified false and misleading): the item is flagged even below the
   score threshold, when it mentions the watched locality (known misinformation about the
