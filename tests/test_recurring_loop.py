@@ -134,7 +134,7 @@ def test_repost_of_a_published_false_claim_arrives_linked_flagged_and_on_top(
             ("10390", "Mon, 01 Dec 2025 09:15:00 +0700", *T.SCRIPT_POST),
         ]
         (site / "congdong.rss").write_text(rss(base, "congdong", social), encoding="utf-8")
-        cli(config, "run", "--once")
+        assert "linked to claims the office has checked: 2" in cli(config, "run", "--once")
         assert send_digest(db, load_config(config), tmp_path, force=True).state == "sent"
 
     second = alerts_by_title(db)
