@@ -36,11 +36,13 @@ class ClaimMatcher:
         return self._index
 
     def best(self, session: Session, item_id: int, title: str, text: str) -> Candidate | None:
-        """The most similar stored claim (other than the item itself), if any."""
+        """The most similar claim stored before the item (a smaller id), if any: an old item
+        analysed again (after a rule change) is never linked to a newer claim that repeats it.
+        """
         claims = self._loaded(session)
-        if not claims.keys() - {item_id}:
+        if not any(key < item_id for key in claims):
             return None
-        for hit in self._built(session).query(claim_text(title, text), exclude=item_id):
+        for hit in self._built(session).query(claim_text(title, text), below=item_id):
             claim = claims[hit.key]
             return Candidate(
                 claim.item_id, claim.alert_id, claim.verdict, claim.reference, hit.similarity

@@ -121,10 +121,11 @@ class ClaimIndex:
                 self._postings.pop(feature, None)  # common: no longer a candidate feature
 
     def query(
-        self, text: str, min_similarity: float = 0.0, exclude: int | None = None
+        self, text: str, min_similarity: float = 0.0, below: int | None = None
     ) -> list[ClaimHit]:
-        """The candidates' similarities, best first, those at or above ``min_similarity``."""
-        keys = self._candidates(text, exclude)
+        """The candidates' similarities, best first, those at or above ``min_similarity``;
+        with ``below``, only claims whose key is smaller (stored earlier than the query)."""
+        keys = self._candidates(text, below)
         if not keys:
             return []
         hits = [
@@ -136,7 +137,7 @@ class ClaimIndex:
             key=lambda h: (-h.similarity, h.key),
         )
 
-    def _candidates(self, text: str, exclude: int | None) -> list[int]:
+    def _candidates(self, text: str, below: int | None) -> list[int]:
         cap = self.settings.postings_cap
         found = np.fromiter(features(text), dtype=np.int64)
         if not found.size:
@@ -150,8 +151,8 @@ class ClaimIndex:
         for feature, count in zip(found[order], df[order], strict=True):
             weight = math.log(1 + total / int(count))
             for key in self._postings[int(feature)]:
-                scores[key] = scores.get(key, 0.0) + weight
-        scores.pop(exclude, None)  # type: ignore[arg-type]
+                if below is None or key < below:
+                    scores[key] = scores.get(key, 0.0) + weight
         best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         return [key for key, _ in best[: self.settings.candidates]]
 

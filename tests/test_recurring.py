@@ -15,6 +15,8 @@ from alerts.queue import Verdict, change_status, set_published
 from alerts.views import published_clarifications
 from monitor.analysis import analyze
 from monitor.config import Config, ConfigError, load_config
+from nlp.claim_index import ClaimIndex
+from nlp.claim_vectors import claim_text
 from storage.db import Database
 from storage.items import ItemData, upsert_item
 from storage.models import Alert, AlertEvent, Analysis, ClaimMatch, Item
@@ -186,3 +188,15 @@ def test_bad_recurring_key_is_refused_with_its_path(tmp_path) -> None:
     with pytest.raises(ConfigError) as refused:
         load_config(path)
     assert "recurring.auto_verdicts" in str(refused.value)
+
+
+def test_an_item_is_matched_only_with_claims_stored_before_it() -> None:
+    texts = [T.DAM_RUMOUR, T.FEE_NOTICE, T.DAM_UNACCENTED]
+    index = ClaimIndex(
+        [(key, claim_text(*t)) for key, t in enumerate(texts, start=1)],
+        [claim_text("", b) for b in T.BACKGROUND],
+    )
+    rumour, repost = claim_text(*T.DAM_RUMOUR), claim_text(*T.DAM_UNACCENTED)
+    assert [h.key for h in index.query(repost, 0.45, below=3)] == [1]
+    assert index.query(rumour, 0.45, below=1) == []  # the newer repost is not its source
+    assert [h.key for h in index.query(rumour, 0.45)] == [1, 3]
