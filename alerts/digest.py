@@ -37,6 +37,7 @@ from alerts.delivery import (
     record,
 )
 from alerts.periods import is_due, open_digest, start_period
+from alerts.recurring import LinkView, link_views, returning_first
 from alerts.render import (
     DigestEntry,
     DigestSection,
@@ -249,16 +250,24 @@ def _view(
     if keys is not None:
         chosen = chosen.where(in_localities(keys))
     total = session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
-    query = alerts_with_items().where(Alert.id.in_(chosen)).order_by(Alert.score.desc(), Alert.id)
+    query = (
+        alerts_with_items()
+        .where(Alert.id.in_(chosen))
+        .order_by(returning_first(), Alert.score.desc(), Alert.id)
+    )
     if options.max_alerts is not None:
         query = query.limit(options.max_alerts)
     alerts = session.scalars(query).all()
+    links = link_views(session, [a.item_id for a in alerts])
 
     spreads = spread(session, [a.item.story_id for a in alerts if a.item.story_id])
-    entries = {a.id: _entry(a, options.review_base_url) for a in alerts}
+    entries = {a.id: _entry(a, options.review_base_url, links.get(a.item_id)) for a in alerts}
+    # reposts of claims found false or misleading go on top, outside stories and sections
+    returning = [entries[a.id] for a in alerts if _returning(entries[a.id])]
+    alerts = [a for a in alerts if not _returning(entries[a.id])]
     sections = []
     if len(options.locality_names) > 1:
-        of_alert = alert_locality_keys(session, entries)
+        of_alert = alert_locality_keys(session, [a.id for a in alerts])
         for key, name in options.locality_names:
             if keys is not None and key not in keys:
                 continue
@@ -275,6 +284,7 @@ def _view(
         notices=_notices(session, digest, options),
         more=max(0, total - len(alerts)),
         queue_url=f"{options.review_base_url.rstrip('/')}/" if options.review_base_url else None,
+        returning=returning,
     )
 
 
@@ -293,7 +303,11 @@ def _stories(
     return sorted(stories, key=lambda s: -s.score)
 
 
-def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
+def _returning(entry: DigestEntry) -> bool:
+    return entry.link is not None and entry.link.returning
+
+
+def _entry(alert: Alert, review_base_url: str | None, link: LinkView | None) -> DigestEntry:
     item = alert.item
     analysis = item.analysis
     matches = analysis.matches if analysis else []
@@ -315,6 +329,7 @@ def _entry(alert: Alert, review_base_url: str | None) -> DigestEntry:
         title_parts=marked(item.title[:TITLE_CHARS], title_spans),
         explanation=getattr(analysis, "explanation", None),
         probability=getattr(analysis, "learned_probability", None),
+        link=link,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts.labels import CATEGORY_LABELS, FIELD_LABELS, TRUST_LABELS
+from alerts.labels import CATEGORY_LABELS, CONTRIBUTION_LABELS, FIELD_LABELS, TRUST_LABELS
 from alerts.scores import format_score
 
 MISSING = "chưa có giải thích cho điểm này (phân tích trước khi có tính năng giải thích)"
@@ -53,7 +53,7 @@ def explain(raw: dict[str, Any] | None) -> Explanation | None:
         contributions = [
             Contribution(
                 rule=str(c["rule"]),
-                category=CATEGORY_LABELS.get(c["category"], c["category"]),
+                category=CONTRIBUTION_LABELS.get(c["category"], c["category"]),
                 surface=str(c.get("surface") or ""),
                 field=FIELD_LABELS.get(c["field"], c["field"]),
                 weight=_number(c["weight"]),

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import IO, Any
 
+from alerts.recurring import LinkView, link_views
 from alerts.scores import round_score
 from alerts.views import alerts_with_items
 from storage.db import Database
@@ -37,6 +38,11 @@ FIELDS = [
     "note",
     "clarification",
     "clarification_link",
+    "matched_alert",
+    "similarity",
+    "match_kind",
+    "matched_verdict",
+    "matched_reference_url",
 ]
 
 
@@ -56,9 +62,23 @@ def export_rows(
     if since:
         query = query.where(Alert.created_at >= since)
     with db.session() as session:
-        alerts = session.scalars(query).all()
+        alerts = list(session.scalars(query))
         keys = alert_locality_keys(session, [a.id for a in alerts])
-        return [_row(alert, keys[alert.id]) for alert in alerts]
+        links = link_views(session, [a.item_id for a in alerts])
+        return [_row(alert, keys[alert.id]) | _link(links.get(alert.item_id)) for alert in alerts]
+
+
+def _link(link: LinkView | None) -> dict[str, Any]:
+    """The claim the alert repeats or denies (empty when none)."""
+    if link is None:
+        return dict.fromkeys(FIELDS[-5:])
+    return {
+        "matched_alert": link.matched_alert,
+        "similarity": link.similarity,
+        "match_kind": link.kind,
+        "matched_verdict": link.verdict,
+        "matched_reference_url": link.url if link.reference else None,
+    }
 
 
 def _row(alert: Alert, locality_keys: list[str]) -> dict[str, Any]:

@@ -15,6 +15,9 @@ CATEGORY_LABELS = {
     "case": "Vụ việc cụ thể (nạn nhân, số tiền, xử phạt)",
 }
 
+# Contributions that are not rule categories (alerts/recurring.py adds one on a match).
+CONTRIBUTION_LABELS = {**CATEGORY_LABELS, "recurring": "Trùng thông tin đã xác minh"}
+
 STATUS_LABELS = {
     "new": "Mới",
     "in_review": "Đang xác minh",

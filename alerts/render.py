@@ -18,6 +18,7 @@ from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
 from alerts.scores import format_probability, format_score
 
 if TYPE_CHECKING:
+    from alerts.recurring import LinkView
     from alerts.stories import Spread
 
 
@@ -40,6 +41,7 @@ class DigestEntry:
     title_parts: list[tuple[str, bool]] = field(default_factory=list)  # title, matches marked
     explanation: dict[str, Any] | None = None  # the analysis' stored explanation, if any
     probability: float | None = None  # the learned model's second opinion, if any
+    link: LinkView | None = None  # the checked claim this item repeats or denies
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,12 @@ class DigestView:
     queue_url: str | None = None  # the review queue, when the pages are served
     # by locality, when the message covers several watched localities; else one group
     sections: list[DigestSection] = field(default_factory=list)
+    # reposts of claims found false or misleading: on top, with the clarification
+    returning: list[DigestEntry] = field(default_factory=list)
 
     @property
     def entries(self) -> list[DigestEntry]:
-        return [e for story in self.stories for e in story.entries]
+        return self.returning + [e for story in self.stories for e in story.entries]
 
     @property
     def groups(self) -> list[DigestSection]:

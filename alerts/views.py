@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from alerts.explain import explanation_lines
 from alerts.queue import by_second_opinion
+from alerts.recurring import link_views
 from alerts.render import local_time
 from alerts.scores import format_probability, format_score, round_score
 from alerts.stories import spread
+from storage.claims import matches_for, reposts_of
 from storage.db import Database
 from storage.localities import alert_locality_keys, in_localities
 from storage.models import Alert, Analysis, Item, User
@@ -238,6 +240,7 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
                 f"{local_time(info.first_seen, DISPLAY_TZ)}, {info.last_24h} in the last "
                 f"24 h; sources: {sources}",
             ]
+        lines += _link_lines(session, item.id)
         if alert.clarification:
             lines += ["", f"Clarification: {alert.clarification}"]
         if alert.clarification_link:
@@ -249,6 +252,26 @@ def alert_detail(db: Database, alert_id: int) -> str | None:
             for e in alert.events
         ]
         return "\n".join(lines)
+
+
+def _link_lines(session: Session, item_id: int) -> list[str]:
+    """The claim this item repeats or denies, with the earlier verdict and clarification."""
+    link = link_views(session, [item_id]).get(item_id)
+    if link is None:
+        return []
+    lines = [
+        "",
+        f"Matched alert: {link.matched_alert if link.matched_alert else '-'}  "
+        f"similarity: {link.similarity:.2f}  kind: {link.kind}",
+        f"  {link.summary()}",
+        f"  Earlier claim: {link.title} ({link.source}, {link.url})",
+        f"  Earlier verdict: {link.verdict}",
+    ]
+    if link.clarification:
+        lines.append(f"  Earlier clarification: {link.clarification}")
+    if link.link:
+        lines.append(f"  Clarification link: {link.link}")
+    return lines
 
 
 def _spans(found: list[dict[str, Any]], field: str) -> list[tuple[int, int]]:
@@ -274,7 +297,11 @@ def segments(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, st
 def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     """What the office published: the claim as reported, the verdict and the clarification.
     No analyst names. The claim is the copy frozen at publication, never the item's current
-    title or text: a source editing its entry afterwards changes nothing the office shows."""
+    title or text: a source editing its entry afterwards changes nothing the office shows.
+
+    Each clarification is listed once: a published alert that repeats an earlier published
+    claim is counted among that claim's reposts, with the dates (``reposts``: when each
+    repost was published, or collected) of every item matched to it."""
     query = (
         select(Alert)
         .where(Alert.published_at.is_not(None))
@@ -282,6 +309,19 @@ def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, A
         .limit(limit)
     )
     with db.session() as session:
+        published = list(session.scalars(query))
+        ids = {a.id for a in published}
+        links = matches_for(session, [a.item_id for a in published])
+        shown = [
+            a
+            for a in published
+            if not (
+                (link := links.get(a.item_id)) is not None
+                and link.kind == "repost"
+                and link.matched_alert_id in ids
+            )
+        ]
+        reposts = reposts_of(session, [a.id for a in shown])
         return [
             {
                 "id": a.id,
@@ -292,8 +332,11 @@ def published_clarifications(db: Database, limit: int = 100) -> list[dict[str, A
                 "clarification": a.clarification,
                 "link": a.clarification_link,
                 "published_at": a.published_at,
-                # an entry is updated when published or changed, whichever is later
-                "updated_at": max(a.updated_at, a.published_at),
+                # an entry is updated when published, changed or reposted, whichever is last
+                "updated_at": max(
+                    [a.updated_at, a.published_at, *(i.fetched_at for i in reposts.get(a.id, []))]
+                ),
+                "reposts": [i.published_at or i.fetched_at for i in reposts.get(a.id, [])],
             }
-            for a in session.scalars(query)
+            for a in shown
         ]

@@ -8,16 +8,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from alerts.queue import create_alerts
+from alerts.recurring import MatchPolicy, apply_auto_verdicts, decide
+from monitor.claim_matching import ClaimMatcher
 from monitor.config import Config
 from monitor.learning import LearningOptions, model_in_force
 from monitor.logcontext import set_run
-from monitor.wiring import alerts_per_source_per_run, learning_options, ruleset
+from monitor.wiring import alerts_per_source_per_run, learning_options, match_policy, ruleset
 from nlp.analyzer import AnalysisResult, Analyzer
 from nlp.learned import LearnedModel
 from nlp.rule_changes import ChangeScope, change_scope
@@ -30,6 +32,7 @@ from storage.analyses import (
     ruleset_spec,
     save_analysis,
 )
+from storage.claims import MatchRecord, save_match
 from storage.db import Database
 from storage.locks import ALERTS_KEY, serialize
 from storage.runs import finish_run, start_run
@@ -58,6 +61,16 @@ class AnalysisReport:
     # flagged items left without an alert by the per-source cap, per source name
     held_back: dict[str, int] = field(default_factory=dict)
     stopped: bool = False
+    linked: int = 0  # items linked to a claim the office has checked
+    auto_verdicts: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Matching:
+    """Claim matching for one run: the policy and the run's index (None when off)."""
+
+    policy: MatchPolicy
+    matcher: ClaimMatcher
 
 
 def analyze(
@@ -78,6 +91,10 @@ def analyze(
     """
     analyzer = analyzer or Analyzer(ruleset(config))
     opinion = SecondOpinion(model_in_force(db), learning_options(config))
+    policy = match_policy(config)
+    matching = (
+        _Matching(policy, ClaimMatcher(config.recurring.background_items)) if policy else None
+    )
     report = AnalysisReport()
     scopes: dict[str, ChangeScope] = {}
     with db.session() as session:
@@ -90,7 +107,7 @@ def analyze(
                 report.stopped = True
                 break
             for item in batch:
-                _analyze_one(session, analyzer, opinion, item, scopes, report, dry_run)
+                _analyze_one(session, analyzer, opinion, item, scopes, report, dry_run, matching)
             if dry_run:
                 session.rollback()
             else:
@@ -100,6 +117,8 @@ def analyze(
         if not dry_run:
             serialize(session, ALERTS_KEY)
             report.new_alerts = create_alerts(session, alerts_per_source_per_run(config))
+            if policy is not None and policy.auto_verdict:
+                report.auto_verdicts = apply_auto_verdicts(session, report.new_alerts)
             report.held_back = held_back_alerts(session)
             session.commit()
             for name, count in report.held_back.items():
@@ -125,6 +144,7 @@ def analyze(
                     "disappear": len(report.disappear),
                     "alerts": len(report.new_alerts),
                     "held_back": report.held_back,
+                    "linked": report.linked,
                 },
             )
     return report
@@ -172,6 +192,7 @@ def _analyze_one(
     scopes: dict[str, ChangeScope],
     report: AnalysisReport,
     dry_run: bool,
+    matching: _Matching | None = None,
 ) -> None:
     if item.previous_version is not None and not item.content_changed:
         scope = _scope(session, analyzer, item.previous_version, scopes)
@@ -181,9 +202,12 @@ def _analyze_one(
             if not dry_run:
                 mark_current(session, item.id, analyzer.version)
             return
-    result, learned = opinion.apply(item, analyzer.analyze(item.text, item.title, item.trust))
+    analysis = analyzer.analyze(item.text, item.title, item.trust)
+    matched, link = _with_claims(session, item, analysis, matching)
+    result, learned = opinion.apply(item, matched)
     report.analyzed += 1
     report.flagged += int(result.flagged)
+    report.linked += int(link is not None)
     _record_flip(item, result, report)
     if not dry_run:
         save_analysis(
@@ -201,6 +225,29 @@ def _analyze_one(
             },
             trust=item.trust,
         )
+        save_match(session, item.id, link)
+
+
+def _with_claims(
+    session: Session, item: PendingItem, result: AnalysisResult, matching: _Matching | None
+) -> tuple[AnalysisResult, MatchRecord | None]:
+    """A reference item is a claim, never an alert; any other item is matched against the
+    claims, and the match may change its flag and score (alerts/recurring.py)."""
+    if item.reference:
+        if matching is not None:
+            matching.matcher.add_reference(session, item.id, item.title, item.text)
+        explanation = dict(result.explanation)
+        explanation["flagged"] = False
+        explanation["notes_vi"] = [
+            *explanation.get("notes_vi", []),
+            "Tin của nguồn tham chiếu: dùng để đối chiếu, không tạo cảnh báo.",
+        ]
+        return replace(result, flagged=False, explanation=explanation), None
+    if matching is None:
+        return result, None
+    candidate = matching.matcher.best(session, item.id, item.title, item.text)
+    changed, link = decide(asdict(result), candidate, matching.policy)
+    return AnalysisResult(**changed), link
 
 
 def _scope(

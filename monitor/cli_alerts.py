@@ -10,7 +10,14 @@ import click
 
 from alerts.export import export_rows, write_export
 from alerts.labels import CATEGORY_LABELS
-from alerts.queue import STATUSES, TransitionError, Verdict, change_status, claim_next
+from alerts.queue import (
+    STATUSES,
+    TransitionError,
+    Verdict,
+    change_status,
+    claim_next,
+    set_published,
+)
 from alerts.scores import format_score
 from alerts.views import alert_detail, list_alerts
 
@@ -97,6 +104,22 @@ def verdict_cmd(
                 session, alert_id, Verdict(status, actor, note, clarification, link)
             )
             click.echo(f"alert #{alert.id} is now {alert.status}")
+    except TransitionError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@alerts.command("publish")
+@click.argument("alert_id", type=int)
+@click.option("--withdraw", is_flag=True, help="take the clarification off the public page")
+@click.option("--actor", default=getpass.getuser, show_default="current user")
+@click.pass_obj
+def publish_cmd(ctx: object, alert_id: int, withdraw: bool, actor: str) -> None:
+    """Publish a false or misleading verdict's clarification on the public page and feed."""
+    try:
+        with ctx.db.session() as session:
+            alert = set_published(session, alert_id, not withdraw, actor)
+            state = "published" if alert.published_at else "not published"
+            click.echo(f"alert #{alert.id}: clarification {state}")
     except TransitionError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -162,6 +162,9 @@ class Source(Strict):
     account_id: str | None = None
     credential_env: str | None = None
     api_url: str | None = None
+    # a trusted publisher of checked claims (the fake-news centre's labels, the police's scam
+    # warnings): its items raise no alerts; they join the claims new items are matched against
+    reference: Literal["false_claims"] | None = None
 
     @model_validator(mode="after")
     def _target(self) -> Source:
@@ -475,6 +478,31 @@ class Intake(Strict):
         return os.environ.get(self.password_env)
 
 
+class MatchAction(Strict):
+    """What a repost of a claim with this verdict does (see alerts/recurring.py)."""
+
+    effect: Literal["flag", "lower", "none"]
+    lower_by: Annotated[float, Field(ge=0, le=10)] = 2.0
+
+
+class OnMatch(Strict):
+    verified_false: MatchAction = MatchAction(effect="flag")
+    misleading: MatchAction = MatchAction(effect="flag")
+    verified_true: MatchAction = MatchAction(effect="lower")
+    dismissed: MatchAction = MatchAction(effect="lower")
+
+
+class Recurring(Strict):
+    """Claim matching against the claims the office has checked (README, Recurring claims)."""
+
+    enabled: bool = True
+    similarity: Annotated[float, Field(gt=0, le=1)] = 0.45
+    auto_verdict: bool = False
+    on_match: OnMatch = OnMatch()
+    # recent items whose words the IDF is fitted on, beside the stored claims
+    background_items: Annotated[int, Field(ge=0, le=100_000)] = 2000
+
+
 class Config(Strict):
     # one area (`locality:`) or several (`localities:`), never both
     locality: Locality | None = None
@@ -502,6 +530,7 @@ class Config(Strict):
     bulletin: BulletinSettings = BulletinSettings()
     office: Office = Office()
     cluster: Cluster = Cluster()
+    recurring: Recurring = Recurring()
 
     @model_validator(mode="after")
     def _press_contacts(self) -> Config:

@@ -167,6 +167,12 @@ def analysis_summary(report: AnalysisReport, details: bool = False, dry_run: boo
         f"analyzed {report.analyzed} items ({report.kept} unaffected by rule changes kept), "
         f"{report.flagged} flagged, {len(report.new_alerts)} new alerts"
     ]
+    if report.linked:
+        auto = len(report.auto_verdicts)
+        lines.append(
+            f"linked to claims the office has checked: {report.linked}"
+            + (f" ({auto} took the earlier verdict)" if auto else "")
+        )
     if details:
         lines.append(f"alerts that {verb} created: {len(report.appear)}")
         lines += [

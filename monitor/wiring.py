@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: analyze-text needs no database, mail o
     from alerts.bulletin import BulletinOptions
     from alerts.delivery import SmtpOptions
     from alerts.digest import DigestOptions
+    from alerts.recurring import MatchPolicy
     from alerts.report import ReportOptions
     from monitor.cluster import ClusterOptions
     from monitor.learning import LearningOptions
@@ -82,6 +83,7 @@ def source_specs(config: Config) -> list[SourceSpec]:
             "query": s.query,
             "account_id": s.account_id,
             "credential_env": s.credential_env,
+            "reference": s.reference,
         }
 
         specs.append(SourceSpec(s.name, s.kind, url, s.enabled, s.trust, options))
@@ -215,6 +217,19 @@ def report_options(config: Config) -> ReportOptions:
         timezone=config.digest.timezone,
         failures=config.service.max_consecutive_failures,
     )
+
+
+def match_policy(config: Config) -> MatchPolicy | None:
+    """None when claim matching is switched off."""
+    from alerts.recurring import MatchAction, MatchPolicy
+
+    r = config.recurring
+    if not r.enabled:
+        return None
+    actions = {
+        verdict: MatchAction(action.effect, action.lower_by) for verdict, action in r.on_match
+    }
+    return MatchPolicy(r.similarity, r.auto_verdict, actions)
 
 
 def alerts_per_source_per_run(config: Config) -> int | None:

@@ -31,6 +31,7 @@ class PendingItem:
     alert_id: int | None = None
     alert_status: str | None = None
     previous_trust: str | None = None
+    reference: str | None = None  # the source's reference kind (its items raise no alerts)
 
     @property
     def content_changed(self) -> bool:
@@ -68,6 +69,7 @@ def pending_items(
                 Alert.id,
                 Alert.status,
                 Analysis.trust,
+                Source.options,
             )
             .join(Source, Source.id == Item.source_id)
             .outerjoin(Analysis, Analysis.item_id == Item.id)
@@ -138,6 +140,7 @@ def _pending(row: Any) -> PendingItem:
         alert_id,
         alert_status,
         previous_trust,
+        options,
     ) = row
     return PendingItem(
         item_id,
@@ -153,6 +156,7 @@ def _pending(row: Any) -> PendingItem:
         alert_id=alert_id,
         alert_status=alert_status,
         previous_trust=previous_trust,
+        reference=(options or {}).get("reference"),
     )
 
 

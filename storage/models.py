@@ -477,3 +477,30 @@ class Report(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ClaimMatch(Base):
+    """An item that repeats (or denies) a claim the office has a verdict on, or that a
+    reference source published: one row per item, written with its analysis.
+
+    ``verdict`` is the earlier claim's verdict when the match was made (``verified_false``
+    for a reference source's claim); ``effect`` is what the match did to the analysis
+    (flag, lower, none). The earlier verdict may change later; pages show both.
+    """
+
+    __tablename__ = "claim_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), unique=True)
+    matched_item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    matched_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(20))  # repost | denial
+    verdict: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[bool] = mapped_column(Boolean, default=False)
+    effect: Mapped[str] = mapped_column(String(20), default="none")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    item: Mapped[Item] = relationship(foreign_keys=[item_id])
+    matched_item: Mapped[Item] = relationship(foreign_keys=[matched_item_id])
+    matched_alert: Mapped[Alert | None] = relationship(foreign_keys=[matched_alert_id])

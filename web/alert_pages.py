@@ -20,6 +20,7 @@ from alerts.queue import (
     release,
     set_published,
 )
+from alerts.recurring import link_views
 from alerts.stories import spread
 from alerts.views import can_see, display_names, segments
 from storage.localities import alert_locality_keys
@@ -128,6 +129,7 @@ def _alert_context(alert_id: int) -> dict[str, Any]:
             ),
             "text_parts": segments(item.text, [(a, b, k) for a, b, k, f in found if f == "text"]),
             "events": list(alert.events),
+            "link": link_views(s, [item.id]).get(item.id),
             "names": display_names(s),
         }
 
