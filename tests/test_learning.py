@@ -309,7 +309,9 @@ def test_service_retrains_on_its_schedule(tmp_path: Path) -> None:
     service = Service(path, load_config(path))
     try:
         trigger, work, _, description = service._desired_jobs()["learn"]
-        assert description == "learning at 0 2 * * 0" and "day_of_week='0'" in str(trigger)
+        assert description == "learning at 0 2 * * 0" and "day_of_week='sun'" in str(
+            trigger
+        )  # cron's 0: Sunday
         work()  # what the scheduler runs
         with service.db.session() as session:
             (record,) = session.scalars(select(LearnedModelRecord)).all()
