@@ -1,7 +1,8 @@
 """A cluster on real Redis and PostgreSQL: one scheduler, two crawlers, two workers, 200
 feeds on 20 hosts; one crawler and one worker killed with SIGKILL mid-run. At the end every
 item is stored once, with its article text, and analysed once; every flagged item has one
-alert; every alert went out in one digest, by real SMTP, and no digest twice."""
+alert; every alert went out in one digest period, by real SMTP, each commune's alerts to its
+own analyst only and all of them to the province, and no message twice."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import redis
 import sqlalchemy as sa
 import yaml
 
-from tests.cluster_outlets import Article, feed_sources, outlets
+from tests.cluster_outlets import COMMUNES, Article, feed_sources, outlets
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.helpers import base_config
 from tests.smtp_server import SmtpServer, free_port
@@ -29,6 +30,18 @@ from tests.smtp_server import SmtpServer, free_port
 REDIS_URL = "redis://127.0.0.1:6379/0"
 FEEDS, HOSTS, ENTRIES = 200, 20, 2
 DEAD_AFTER = 5
+PROVINCE = "tinh@example.invalid"
+# each commune of the outlets' articles is a watched locality with an analyst of its own
+LOCALITIES = {
+    commune: {
+        "key": key,
+        "name": f"Xã {commune}",
+        "province": "Quảng Ngãi",
+        "communes": [commune],
+        "analysts": [f"xa-{key}@example.invalid"],
+    }
+    for commune, key in zip(COMMUNES, ["bo-y", "duc-nong", "sa-loong"], strict=True)
+}
 
 
 @pytest.fixture
@@ -129,11 +142,13 @@ def write_cluster_config(
     tmp_path: Path, db_url: str, prefix: str, bases: list[str], port: int
 ) -> Path:
     data = base_config()
+    data.pop("locality")
     data.update(
+        localities=list(LOCALITIES.values()),
         sources=feed_sources(bases, FEEDS),
         database_url=db_url,
         outbox=str(tmp_path / "outbox"),
-        analysts=["xa-boy@example.invalid", "xa-saloong@example.invalid"],
+        analysts=[PROVINCE],
         smtp={"host": "127.0.0.1", "port": port, "tls": "none", "sender": "pm@example.invalid"},
         # not due during the test (the first digest is due at once): the test fires it
         digest={"schedule": "0 0 1 1 *", "max_alerts": 500},
@@ -299,13 +314,25 @@ def test_cluster_loses_nothing_when_a_crawler_and_a_worker_are_killed(
         )
     engine.dispose()
 
-    # every alert in exactly one digest message, each digest sent once
-    bodies = [m.get_body(("plain",)).get_content() for m in smtp.received.messages]
-    assert len(bodies) == 1, "one digest, sent once"
-    for title in flagged_titles:
-        assert sum(body.count(title) for body in bodies) == 1, title
-    for _, recipients in smtp.received.envelopes:
-        assert sorted(recipients) == ["xa-boy@example.invalid", "xa-saloong@example.invalid"]
+    # one digest period: each audience got one message, sent once; the province every
+    # alert, each commune's analyst its own commune's alerts and no other's
+    received: dict[str, list[str]] = {}
+    for message, (_, recipients) in zip(
+        smtp.received.messages, smtp.received.envelopes, strict=True
+    ):
+        for recipient in recipients:
+            received.setdefault(recipient, []).append(message.get_body(("plain",)).get_content())
+    expected = {PROVINCE, *(loc["analysts"][0] for loc in LOCALITIES.values())}
+    assert set(received) == expected
+    assert all(len(bodies) == 1 for bodies in received.values()), "one message each, once"
+    flagged_articles = [
+        a for f in range(FEEDS) for n in range(ENTRIES) if (a := Article(f, n)).flagged
+    ]
+    for a in flagged_articles:
+        assert received[PROVINCE][0].count(a.title) == 1, a.title
+        for commune, loc in LOCALITIES.items():
+            count = received[loc["analysts"][0]][0].count(a.title)
+            assert count == (1 if commune == a.commune else 0), (a.title, commune)
 
     # status --json: the live processes, the killed ones gone silent
     processes = json.loads(status.stdout)
