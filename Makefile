@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Test worker processes (pytest-xdist): one per core. Most of a test's time is spent waiting on
+# its subprocesses and servers, so workers overlap those waits. worksteal hands the long
+# end-to-end tests' queue over to an idle worker instead of leaving it waiting at the end.
+TEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: install demo test test-fast lint format bench clean test-deps
 
@@ -21,7 +26,7 @@ demo: $(STAMP)
 
 test: $(STAMP) test-deps
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PYTEST)
 
 # Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
 # (browser test) and Dovecot (tip line over IMAP). Installing needs root; without them those
@@ -36,7 +41,7 @@ test-deps:
 
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,11 @@
 
 On CI (CI=true or PRESS_MONITOR_REQUIRE_POSTGRES=1) an unreachable PostgreSQL fails the
 PostgreSQL tests instead of skipping them.
+
+`make test` runs the suite in parallel (pytest-xdist, one worker process per core), so
+everything a test touches must be private to it or safe to share: tmp_path (one base folder
+per worker), a PostgreSQL schema per test, ports chosen free at run time, and the gazetteer
+cache below, shared by all workers and their subprocesses and written atomically.
 """
 
 from __future__ import annotations
@@ -24,6 +29,29 @@ REQUIRE_PG = (
 )
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).with_name("fixtures")
+CACHE_ENV = "PRESS_MONITOR_CACHE"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gazetteer_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One gazetteer cache for the whole run, in the run's temporary folder: every test and
+    every CLI or crawler subprocess it starts reads the gazetteer built once (not once per
+    process), and the user's own cache is never touched. Under xdist the folder is the
+    run's, above each worker's, so workers share it (entries are renamed into place)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    cache = base / "press-monitor-cache"
+    cache.mkdir(exist_ok=True)
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(cache)
+    try:
+        yield cache
+    finally:
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
 
 
 def _pg_available() -> str | None:
