@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# Test worker processes (pytest-xdist): one per core. Most of a test's time is spent waiting on
-# its subprocesses and servers, so workers overlap those waits. worksteal hands the long
-# end-to-end tests' queue over to an idle worker instead of leaving it waiting at the end.
-TEST_WORKERS ?= auto
+# Test worker processes (pytest-xdist): one per logical CPU. Most of a test's time is spent
+# waiting on its subprocesses and servers, so workers overlap those waits. worksteal lets an
+# idle worker take queued tests from a busy one, so no worker waits alone at the end.
+TEST_WORKERS ?= logical
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: install demo test test-fast lint format bench clean test-deps
