@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Test worker processes (pytest-xdist): one per logical CPU. Most of a test's time is spent
+# waiting on its subprocesses and servers, so workers overlap those waits. worksteal lets an
+# idle worker take queued tests from a busy one, so no worker waits alone at the end.
+TEST_WORKERS ?= logical
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: install demo test test-fast lint format bench clean test-deps
 
@@ -21,7 +26,7 @@ demo: $(STAMP)
 
 test: $(STAMP) test-deps
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PYTEST)
 
 # Real peers for the end-to-end tests, from Debian's packages: chromium and chromedriver
 # (browser test), Dovecot (tip line over IMAP), Redis (cluster tests, on 127.0.0.1:6379; CI's
@@ -44,7 +49,7 @@ test-deps:
 
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -70,8 +70,12 @@ def missing_source_config(tmp_path: Path, base_url: str) -> Path:
 
 def start(config: Path, *args: str) -> subprocess.Popen[str]:
     """The CLI as a background process in its own session (a process group to signal), with
-    none of the caller's PRESS_MONITOR_ variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRESS_MONITOR_")}
+    none of the caller's PRESS_MONITOR_ variables but the tests' shared gazetteer cache."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PRESS_MONITOR_") or k == "PRESS_MONITOR_CACHE"
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", str(config), *args],
         cwd=config.parent,

@@ -195,7 +195,9 @@ def test_progress_lines_on_a_terminal_only(tmp_path: Path) -> None:
     import threading
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         config = missing_source_config(tmp_path, f"http://127.0.0.1:{server.server_port}")
