@@ -10,8 +10,13 @@ that gap with a lease, as a reliable queue does:
   hash (``<queue>:inflight:<host>:<pid>``);
 - the lease is released (acknowledged) only after what the response produced is committed:
   the spider's output has been consumed (``LeaseMiddleware``, or the errback for a failed
-  fetch), then the storage pipeline's buffered articles are flushed, then the lease goes
-  (``ClusterCrawl`` does both once a second);
+  fetch) and handled (Scrapy takes that output ahead of the item pipelines and the
+  scheduler: the lease waits while the scraper still holds the response), then the storage
+  pipeline's buffered articles are flushed, then the lease goes (``ClusterCrawl`` does both
+  once a second);
+- a request the duplicate filter has not seen is marked seen and queued in one Lua script
+  (``LeasedScheduler``): a process killed between the two would leave an article marked
+  seen in no queue, refused to every feed that links it;
 - every live process refreshes its score in ``<prefix>:crawlers`` every second; any process
   that finds a process silent for ``dead_after`` seconds moves that process's in-flight
   requests back into the queue, where the others take them up.
@@ -20,21 +25,27 @@ A request may thus be fetched twice (a process killed after committing, before r
 never lost; storing is idempotent (unique canonical URL and content hash), so fetching twice
 stores nothing twice. When Redis itself restarts without persistence, the queue is gone:
 the scheduler enqueues the sources again at their next due time, and entries still waiting
-for their article are followed again by their feed (``items_needing_fulltext``).
+for their article are followed again by their feed (``items_needing_fulltext``). So is an
+article whose fetch failed for a passing reason after Scrapy's retries (a timeout, a 5xx):
+the duplicate filter forgets it, or it would refuse it for its whole window.
 
 Sources reach the crawlers as JSON ``{"source_id": N}`` on ``<prefix>:<spider>:start_urls``
 (scrapy-redis's start URL list), pushed by the scheduler when a source is due; any idle
 crawler turns one into the source's requests, read from the database as in a single run.
+The same lease covers them: a batch of sources moves, in one Lua script, into the process's
+in-flight list (``<start list>:inflight:<host>:<pid>``), and each source leaves it once its
+requests are queued; a silent process's sources go back to the head of the start list.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Container, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -45,10 +56,12 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 from scrapy_redis.spiders import RedisMixin
 from twisted.internet import task
 from twisted.python.failure import Failure
 
+from crawler.items import FetchFailure
 from crawler.spiders.base import SourceSpider
 from storage.models import Source
 
@@ -62,6 +75,29 @@ if #popped == 0 then return false end
 local id = redis.sha1hex(popped[1])
 redis.call('hset', KEYS[2], id, popped[1])
 return {popped[1], id}
+"""
+# Take a batch of due sources from the start list into this process's in-flight list.
+_TAKE = """
+local taken = redis.call('lrange', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #taken == 0 then return {} end
+redis.call('ltrim', KEYS[1], #taken, -1)
+redis.call('rpush', KEYS[2], unpack(taken))
+return taken
+"""
+# Put a process's in-flight sources back at the head of the start list.
+_RETURN_SOURCES = """
+local held = redis.call('lrange', KEYS[1], 0, -1)
+for i = #held, 1, -1 do redis.call('lpush', KEYS[2], held[i]) end
+redis.call('del', KEYS[1])
+return #held
+"""
+# Queue a request unless the duplicate filter has seen it: both or neither, so a crawler
+# killed in between cannot leave a request marked seen that is in no queue.
+_PUSH_UNSEEN = """
+if redis.call('sadd', KEYS[2], ARGV[3]) == 0 then return 0 end
+redis.call('expire', KEYS[2], tonumber(ARGV[4]), 'NX')
+redis.call('zadd', KEYS[1], ARGV[1], ARGV[2])
+return 1
 """
 # Put a dead process's in-flight requests back into the queue.
 _REQUEUE = """
@@ -93,8 +129,9 @@ class LeasedQueue(PriorityQueue):
         super().__init__(server, spider, key, serializer)
         self.consumer = consumer_id()
         self.inflight_key = f"{self.key}:inflight:{self.consumer}"
-        self.finished: list[str] = []
+        self.finished: list[tuple[str, scrapy.Request]] = []
         self._pop = server.register_script(_POP)
+        self._push_unseen = server.register_script(_PUSH_UNSEEN)
         self._requeue = server.register_script(_REQUEUE)
         spider.lease_queue = self
 
@@ -106,6 +143,23 @@ class LeasedQueue(PriorityQueue):
             super().push(request)
         except redis.ConnectionError as exc:
             log.warning("redis unreachable, request dropped until its source is due: %s", exc)
+
+    def push_unseen(self, request: scrapy.Request, dupefilter: ExpiringDupeFilter) -> bool:
+        """Queue ``request`` unless ``dupefilter`` has seen it, marking it seen, in one
+        step; whether it was queued."""
+        self.release(request)
+        data = self._encode_request(request)
+        fingerprint = dupefilter.request_fingerprint(request)
+        try:
+            return bool(
+                self._push_unseen(
+                    keys=[self.key, dupefilter.key],
+                    args=[-request.priority, data, fingerprint, dupefilter.ttl],
+                )
+            )
+        except redis.ConnectionError as exc:
+            log.warning("redis unreachable, request dropped until its source is due: %s", exc)
+            return False
 
     def pop(self, timeout: int = 0) -> scrapy.Request | None:
         try:
@@ -127,21 +181,26 @@ class LeasedQueue(PriorityQueue):
             return 0
 
     def release(self, request: scrapy.Request) -> None:
-        """The request's output is handled: its lease goes at the next acknowledgement."""
+        """The spider is done with the request's output: its lease goes at the first
+        acknowledgement after that output has been processed."""
         lease = request.meta.pop(LEASE, None)
         if lease:
-            self.finished.append(lease)
+            self.finished.append((lease, request))
 
-    def acknowledge(self) -> int:
-        """Drop the leases of finished requests (call only after their items are committed)."""
-        finished, self.finished = self.finished, []
-        if finished:
-            try:
-                self.server.hdel(self.inflight_key, *finished)
-            except redis.ConnectionError:
-                self.finished = finished + self.finished
-                return 0
-        return len(finished)
+    def acknowledge(self, busy: Container[scrapy.Request] = ()) -> int:
+        """Drop the leases of finished requests, but not of those in ``busy`` (their output
+        is still on its way through the item pipelines and the scheduler); call only after
+        the items of the others are committed."""
+        done = [(lease, r) for lease, r in self.finished if r not in busy]
+        if not done:
+            return 0
+        self.finished = [(lease, r) for lease, r in self.finished if r in busy]
+        try:
+            self.server.hdel(self.inflight_key, *(lease for lease, _ in done))
+        except redis.ConnectionError:
+            self.finished = done + self.finished
+            return 0
+        return len(done)
 
     def requeue(self, consumer: str) -> int:
         """Move ``consumer``'s in-flight requests back into the queue."""
@@ -172,18 +231,87 @@ class ExpiringDupeFilter(RFPDupeFilter):
     def close(self, reason: str = "") -> None:
         """Shared with the other crawlers: kept."""
 
+    def forget(self, request: scrapy.Request) -> None:
+        """``request`` failed for a passing reason: its next request (the next run of its
+        source, ``items_needing_fulltext``) is let through."""
+        original = request.meta.get("redirect_urls", [request.url])[0]
+        with contextlib.suppress(redis.ConnectionError):
+            self.server.srem(self.key, self.request_fingerprint(request.replace(url=original)))
+
+
+class LeasedScheduler(Scheduler):
+    """scrapy-redis's scheduler, with the duplicate filter's mark and the queue's push in
+    one Redis script (``LeasedQueue.push_unseen``)."""
+
+    def open(self, spider: scrapy.Spider) -> None:
+        super().open(spider)
+        if isinstance(self.df, ExpiringDupeFilter):
+            spider.shared_dupefilter = self.df
+
+    def enqueue_request(self, request: scrapy.Request) -> bool:
+        if (
+            request.dont_filter
+            or not isinstance(self.queue, LeasedQueue)
+            or not isinstance(self.df, ExpiringDupeFilter)
+        ):
+            return bool(super().enqueue_request(request))
+        if not self.queue.push_unseen(request, self.df):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+        return True
+
 
 class ClusterSpider(RedisMixin):
     """What a press-monitor spider needs to take its sources from Redis: mixed in before the
     spider's class (``cluster_spider``)."""
 
     lease_queue: LeasedQueue | None = None
+    shared_dupefilter: ExpiringDupeFilter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Any:
         spider = super().from_crawler(crawler, *args, **kwargs)  # type: ignore[misc]
         spider.setup_redis(crawler)
         return spider
+
+    def setup_redis(self, crawler: Crawler | None = None) -> None:
+        super().setup_redis(crawler)  # type: ignore[misc]
+        self._take_sources = self.server.register_script(_TAKE)
+        self._return_sources = self.server.register_script(_RETURN_SOURCES)
+
+    def sources_inflight_key(self, consumer: str | None = None) -> str:
+        """The list of due sources ``consumer`` (this process) took and has not queued yet."""
+        return f"{self.redis_key}:inflight:{consumer or consumer_id()}"
+
+    def pop_list_queue(self, redis_key: str, batch_size: int) -> list[bytes]:
+        """A batch of due sources, kept in this process's in-flight list until their
+        requests are in the queue (``next_requests``): a crawler killed in between loses
+        none of them (``requeue_sources``)."""
+        return list(
+            self._take_sources(keys=[redis_key, self.sources_inflight_key()], args=[batch_size])
+        )
+
+    def next_requests(self) -> Iterator[scrapy.Request]:
+        """The requests of a batch of due sources; scrapy-redis queues each one before it
+        asks for the next, so a source leaves the in-flight list once its last request is
+        queued. A source that could not be read goes back to the start list."""
+        inflight = self.sources_inflight_key()
+        for data in self.fetch_data(self.redis_key, self.redis_batch_size):
+            try:
+                requests = self.make_request_from_data(data)
+            except Exception:
+                log.exception("source %r not read, back to the start list", data[:200])
+                with self.server.pipeline() as pipe:
+                    pipe.lrem(inflight, 1, data).rpush(self.redis_key, data).execute()
+                continue
+            yield from requests
+            self.server.lrem(inflight, 1, data)
+
+    def requeue_sources(self, consumer: str) -> int:
+        """Put the sources ``consumer`` took and did not queue back on the start list."""
+        return int(self._return_sources(keys=[self.sources_inflight_key(consumer), self.redis_key]))
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Nothing at start: sources arrive on the start list when due."""
@@ -227,8 +355,22 @@ class ClusterSpider(RedisMixin):
         return request
 
     def failed(self, failure: Failure) -> Iterator[Any]:
-        yield from super().failed(failure)  # type: ignore[misc]
+        for element in super().failed(failure):  # type: ignore[misc]
+            self.note(element, failure.request)  # type: ignore[attr-defined]
+            yield element
         self.release(failure.request)  # type: ignore[attr-defined]
+
+    def note(self, element: Any, request: scrapy.Request) -> None:
+        """An article that failed for a passing reason (a timeout, a 5xx after Scrapy's
+        retries) is fetched again by the next run of its source, as in a single-process
+        crawl: the shared duplicate filter would refuse it for its whole window."""
+        if (
+            isinstance(element, FetchFailure)
+            and element.article
+            and not element.permanent
+            and self.shared_dupefilter is not None
+        ):
+            self.shared_dupefilter.forget(request)
 
     def release(self, request: scrapy.Request) -> None:
         if self.lease_queue is not None:
@@ -253,7 +395,9 @@ class LeaseMiddleware:
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
         try:
-            yield from result
+            for element in result:
+                self._note(element, response)
+                yield element
         finally:  # a callback that raised is logged by Scrapy; fetching again will not help
             self._release(response)
 
@@ -262,9 +406,15 @@ class LeaseMiddleware:
     ) -> AsyncIterator[Any]:
         try:
             async for element in result:
+                self._note(element, response)
                 yield element
         finally:
             self._release(response)
+
+    def _note(self, element: Any, response: Response) -> None:
+        note = getattr(self.crawler.spider, "note", None)
+        if note is not None and response.request is not None:
+            note(element, response.request)
 
     def _release(self, response: Response) -> None:
         release = getattr(self.crawler.spider, "release", None)
@@ -304,6 +454,8 @@ class ClusterCrawl:
         queue = getattr(spider, "lease_queue", None)
         if queue is not None:  # what this process still held goes back to the others
             queue.requeue(self.consumer)
+        if isinstance(spider, ClusterSpider):
+            spider.requeue_sources(self.consumer)
 
     def tick(self) -> None:
         try:
@@ -318,13 +470,21 @@ class ClusterCrawl:
             log.exception("cluster bookkeeping failed")
 
     def commit(self) -> None:
-        for pipeline in self.crawler.engine.scraper.itemproc.middlewares:
+        scraper = self.crawler.engine.scraper
+        # Scrapy takes a callback's output a batch ahead of the workers that send it to the
+        # item pipelines and the scheduler, so the spider may be done with a response whose
+        # items and requests are not handled yet: its lease waits while the scraper still
+        # holds the response (all of this runs between two turns of the reactor).
+        slot = getattr(scraper, "slot", None)
+        busy = slot.active if slot is not None else ()
+        stored = True
+        for pipeline in scraper.itemproc.middlewares:
             flush = getattr(pipeline, "flush", None)
-            if flush is not None:
-                flush()
+            if flush is not None and flush() is False:
+                stored = False  # articles wait for the next flush: so do all leases
         queue = getattr(self.spider, "lease_queue", None)
-        if queue is not None:
-            queue.acknowledge()
+        if queue is not None and stored:
+            queue.acknowledge(busy)
 
     def reap(self, server: Any, now: float) -> None:
         queue = getattr(self.spider, "lease_queue", None)
@@ -336,6 +496,10 @@ class ClusterCrawl:
             moved = queue.requeue(dead)
             if moved:
                 log.warning("crawler %s is silent: %d of its requests requeued", dead, moved)
+            if isinstance(self.spider, ClusterSpider) and (
+                sources := self.spider.requeue_sources(dead)
+            ):
+                log.warning("crawler %s is silent: %d of its sources requeued", dead, sources)
             # the score goes once every spider of this process had its turn at that
             # process's in-flight hashes; a dead process has no other spider keys left
             if not server.keys(f"{self.prefix}:*:inflight:{dead}"):

@@ -28,6 +28,7 @@ from storage.sources import record_failure, record_success
 
 log = logging.getLogger(__name__)
 ARTICLE_BATCH = 50
+FLUSH_ATTEMPTS = 10
 
 
 def _new_stats() -> dict[str, Any]:
@@ -75,6 +76,7 @@ class StoragePipeline:
         self.max_item_chars = max_item_chars
         self.stats: dict[int, dict[str, Any]] = defaultdict(_new_stats)
         self._articles: list[Article] = []
+        self._attempts: dict[int, int] = {}  # flushes tried, by id() of a buffered article
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -128,7 +130,8 @@ class StoragePipeline:
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        self._flush_articles()
+        if not self._flush_articles():
+            self._flush_articles(final=True)
         with self.db.session() as session:
             for source_id, stats in self.stats.items():
                 save_source_stats(session, self.run_id, source_id, stats)
@@ -146,20 +149,24 @@ class StoragePipeline:
             record_success(session, doc.source_id, doc.status, doc.etag, doc.last_modified)
         stats["error_reasons"].extend(doc.skipped[:10])
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
         """Commit what is buffered now: a cluster crawl (crawler/cluster.py) releases its
-        requests only after their articles are stored."""
-        self._flush_articles()
+        requests only after their articles are stored, so only when this says that every
+        buffered article is (False: some wait for the next flush, see below)."""
+        return self._flush_articles()
 
-    def _flush_articles(self) -> None:
+    def _flush_articles(self, final: bool = False) -> bool:
         """Store the buffered articles in one transaction and two batched writes (a session
         and a commit per article were a third of the crawl's CPU time); a row the database
         refuses costs only itself (storage/items.py). If the transaction fails, one by one.
+        A row refused for a passing reason (a deadlock with a worker's transaction, a lock
+        timeout) stays buffered for the next flush, in a transaction of its own, up to
+        ``FLUSH_ATTEMPTS`` times (``final``: this is the last flush); whether nothing stayed.
         Articles lost to a crash before their batch is stored are fetched again by the next
         run (their entry still needs its full text, or the page is still unknown)."""
         batch, self._articles = self._articles, []
         if not batch:
-            return
+            return True
         try:
             with self.db.session() as session:
                 outcomes: list[UpsertOutcome | EntryError | None] = list(
@@ -167,11 +174,21 @@ class StoragePipeline:
                 )
         except Exception:
             outcomes = [self._store_alone(a) for a in batch]
+        again: list[Article] = []
         for article, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, EntryError):  # refused by the database: the article's own
-                self._article_error(article, outcome.reason)
+            tried = self._attempts.pop(id(article), 0) + 1
+            if isinstance(outcome, EntryError):
+                if outcome.transient and not final and tried < FLUSH_ATTEMPTS:
+                    self._attempts[id(article)] = tried
+                    again.append(article)
+                else:  # refused by the database: the article's own
+                    self._article_error(article, outcome.reason)
             elif outcome is not None:
                 _count(self.stats[article.source_id], outcome)
+        if again:
+            log.info("%d articles not stored for now; tried again at the next flush", len(again))
+            self._articles = again + self._articles
+        return not again
 
     def _store_alone(self, article: Article) -> UpsertOutcome | EntryError | None:
         try:

@@ -52,7 +52,7 @@ def crawl_settings(options: ClusterOptions) -> dict[str, Any]:
     and a shared duplicate filter (see crawler/cluster.py)."""
     prefix = options.prefix
     return {
-        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER": "crawler.cluster.LeasedScheduler",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_CLASS": "crawler.cluster.LeasedQueue",
         "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",

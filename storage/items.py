@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from storage.models import Item, utcnow
@@ -55,6 +55,9 @@ class EntryError:
 
     url: str
     reason: str
+    # a passing refusal (a deadlock with another transaction, a lock or connection
+    # timeout): the same entry may be stored by another transaction
+    transient: bool = False
 
 
 def clean(value: str) -> str:
@@ -255,7 +258,7 @@ def _alone(
 def _refused(url: str, exc: Exception) -> EntryError:
     reason = f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
     log.warning("item %s %s", url, reason)
-    return EntryError(url, reason)
+    return EntryError(url, reason, transient=isinstance(exc, OperationalError))
 
 
 def _load(session: Session, canonical_urls: list[str]) -> dict[str, _Row]:
@@ -325,7 +328,11 @@ def _write(session: Session, inserts: list[_Row], updates: list[_Row]) -> None:
     if inserts:
         session.execute(insert(_ITEMS), [row.inserted() for row in inserts])
     if updates:
-        session.execute(_UPDATE, [row.changed() for row in updates])
+        # rows locked in the order of their ids, as story grouping (alerts/stories.py) locks
+        # them: a crawler's batch and a worker's grouping wait for each other, never in a
+        # circle (a deadlock, which PostgreSQL breaks by refusing one of them)
+        ordered = sorted(updates, key=lambda row: row.id or 0)
+        session.execute(_UPDATE, [row.changed() for row in ordered])
 
 
 def _new_row(data: ItemData, now: datetime) -> _Row:

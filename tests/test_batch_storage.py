@@ -3,8 +3,12 @@ after the other, and a row the database refuses costs only itself."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import select
 
+from crawler import pipelines
 from crawler.items import Article
 from crawler.pipelines import StoragePipeline
 from storage.db import Database
@@ -149,3 +153,42 @@ def test_the_pipeline_counts_a_refused_article_against_its_source_only(db: Datab
         (stat,) = session.scalars(select(RunSourceStat)).all()
     assert stat.updated_items == 2 and stat.article_errors == 1
     assert any(f"{BASE}/1.html" in reason for reason in stat.error_reasons)
+
+
+def test_an_article_refused_for_a_passing_reason_waits_for_the_next_flush(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock with a worker's transaction is not the article's fault: it stays buffered
+    (and a cluster crawler keeps its leases) until a flush stores it."""
+    a = _sources(db)["bao-a"]
+    with db.session() as session:
+        upsert_items(
+            session, [_entry(a, n, f"Tóm tắt {n}.", needs_fulltext=True) for n in range(2)]
+        )
+    real = pipelines._store_articles
+    calls: list[int] = []
+
+    def deadlocked_once(session: Any, articles: list[Article]) -> list[Any]:
+        calls.append(len(articles))
+        if len(calls) > 1:
+            return real(session, articles)
+        refused = EntryError(articles[1].url, "not stored: deadlock detected", transient=True)
+        return [*real(session, articles[:1]), refused]
+
+    monkeypatch.setattr(pipelines, "_store_articles", deadlocked_once)
+    pipeline = StoragePipeline(db.url, None)
+    pipeline.open_spider()
+    body = "Toàn văn bài báo về thị trấn Plei Kần, dài hơn bản tóm tắt. " * 4
+    for n in range(2):
+        pipeline.process_item(
+            Article(a, f"{BASE}/{n}.html", f"Tin {n}", body, completes_entry=True)
+        )
+    assert pipeline.flush() is False
+    assert [_stored(db)[f"{n}.html"].needs_fulltext for n in range(2)] == [False, True]
+    assert pipeline.flush() is True
+    assert calls == [2, 1]
+    pipeline.close_spider()
+    assert not any(item.needs_fulltext for item in _stored(db).values())
+    with db.session() as session:
+        (stat,) = session.scalars(select(RunSourceStat)).all()
+    assert stat.updated_items == 2 and stat.article_errors == 0

@@ -16,7 +16,7 @@ import redis
 import scrapy
 from click.testing import CliRunner
 
-from crawler.cluster import LeasedQueue
+from crawler.cluster import ClusterSpider, ExpiringDupeFilter, LeasedQueue, consumer_id
 from monitor.cli import cli
 from monitor.config import ConfigError, load_config
 from storage.cluster import beat, leave, live_processes
@@ -82,6 +82,84 @@ def test_a_killed_crawlers_requests_go_back_to_the_queue(server: redis.Redis) ->
         assert urls == {taken[1].url, "http://127.0.0.2/bai/2.html"}  # type: ignore[union-attr]
         assert alive.pop() is None
         assert not server.exists(dead.inflight_key)
+    finally:
+        for k in server.scan_iter(key + "*"):
+            server.delete(k)
+
+
+def test_a_lease_waits_until_its_responses_output_is_handled(server: redis.Redis) -> None:
+    """Scrapy takes a callback's output ahead of sending it on: the lease of a response the
+    scraper still holds is not dropped by the acknowledgement that commits the others."""
+    key = f"pmtest-{uuid.uuid4().hex[:8]}:feeds:requests"
+    try:
+        spider = Spider()
+        q = queue(server, spider, key, "host-a:1")
+        for n in range(2):
+            q.push(scrapy.Request(f"http://127.0.0.2/bai/{n}.html", callback=spider.parse))
+        first, second = q.pop(), q.pop()
+        assert first is not None and second is not None
+        q.release(first)
+        q.release(second)
+        assert q.acknowledge(busy={second}) == 1
+        assert server.hlen(q.inflight_key) == 1
+        assert q.acknowledge() == 1
+        assert server.hlen(q.inflight_key) == 0
+    finally:
+        for k in server.scan_iter(key + "*"):
+            server.delete(k)
+
+
+def test_a_request_is_marked_seen_only_with_it_queued(server: redis.Redis) -> None:
+    prefix = f"pmtest-{uuid.uuid4().hex[:8]}"
+    try:
+        spider = Spider()
+        q = queue(server, spider, f"{prefix}:feeds:requests", "host-a:1")
+        seen = ExpiringDupeFilter(server, f"{prefix}:feeds:dupefilter")
+        request = scrapy.Request("http://127.0.0.2/bai/1.html", callback=spider.parse)
+        assert q.push_unseen(request, seen)
+        assert not q.push_unseen(request.copy(), seen)  # linked twice: queued once
+        assert len(q) == 1 and server.scard(seen.key) == 1
+        assert server.ttl(seen.key) > 0
+        # an article that failed for a passing reason is let through again
+        seen.forget(request)
+        assert q.push_unseen(request.copy(), seen)
+    finally:
+        for k in server.scan_iter(prefix + ":*"):
+            server.delete(k)
+
+
+class SourcesSpider(ClusterSpider, scrapy.Spider):
+    name = "feeds"
+
+    def make_request_from_data(self, data: bytes) -> list[scrapy.Request]:
+        source = json.loads(data)["source_id"]
+        return [scrapy.Request(f"http://127.0.0.2/feed-{source}.rss")]
+
+
+def test_a_killed_crawlers_sources_go_back_to_the_start_list(server: redis.Redis) -> None:
+    """Due sources taken from the start list stay in the crawler's in-flight list until
+    their requests are queued: a crawler killed in between gives them back."""
+    key = f"pmtest-{uuid.uuid4().hex[:8]}:feeds:start_urls"
+    try:
+        spider = SourcesSpider()
+        spider.server, spider.redis_key, spider.redis_batch_size = server, key, 2
+        spider.fetch_data = spider.pop_list_queue
+        spider.setup_redis()
+        sources = [json.dumps({"source_id": n}).encode() for n in range(3)]
+        server.rpush(key, *sources)
+        inflight = spider.sources_inflight_key()
+
+        taken = spider.next_requests()
+        assert next(taken).url.endswith("feed-0.rss")  # the first source's request, queued
+        assert server.lrange(inflight, 0, -1) == sources[:2]  # and then the crawler dies
+        assert spider.requeue_sources(consumer_id()) == 2
+        assert server.lrange(key, 0, -1) == sources
+        taken.close()
+
+        urls = [r.url for r in spider.next_requests()]
+        assert urls == ["http://127.0.0.2/feed-0.rss", "http://127.0.0.2/feed-1.rss"]
+        assert not server.exists(inflight)
+        assert server.lrange(key, 0, -1) == sources[2:]
     finally:
         for k in server.scan_iter(key + "*"):
             server.delete(k)
