@@ -30,6 +30,8 @@ from alerts.render import local_date
 if TYPE_CHECKING:
     from alerts.report import Period, ReportOptions
 
+TEXT_WIDTH_CM = 16.5  # A4 (21 cm) less the 3 cm and 1.5 cm margins
+
 FONT = "Times New Roman"
 
 
@@ -80,7 +82,7 @@ def _page_and_fonts(doc: Document) -> None:
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)  # TEXT_WIDTH_CM between them
     for name in ("Normal", "Table Grid"):
         style = doc.styles[name]
         style.font.name = FONT
@@ -139,7 +141,7 @@ def _situation(doc: Document, figs: Figures, locality: str) -> None:
     )
     _para(doc, "3. Cảnh báo theo dấu hiệu và kết luận xác minh", bold=True, italic=True)
     statuses = list(STATUS_LABELS)
-    _table(
+    verdicts = _table(
         doc,
         ["Dấu hiệu", *STATUS_LABELS.values(), "Cộng"],
         [
@@ -159,6 +161,9 @@ def _situation(doc: Document, figs: Figures, locality: str) -> None:
         ],
         size=10,
     )
+    # the category names are the long ones: a wide first column keeps each on one line or two
+    rest = (TEXT_WIDTH_CM - 4.2) / (len(statuses) + 1)
+    _column_widths(verdicts, [Cm(4.2), *(Cm(rest) for _ in range(len(statuses) + 1))])
     if decided.median_hours is None:
         timing = "Chưa có cảnh báo nào của kỳ được kết luận."
     else:
@@ -310,6 +315,16 @@ def _widths(table: Table, *widths: Cm) -> list[object]:
         column.width = width
         cell.width = width
     return list(cells)
+
+
+def _column_widths(table: Table, widths: list[Cm]) -> None:
+    """Widths on the grid and on every cell of each column: LibreOffice reads the cells',
+    Word the grid's; either alone lets the other autofit."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
 
 
 def _hours(value: float | None) -> str:
