@@ -86,7 +86,8 @@ def _check_cron(expr: str) -> None:
         raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
 
 
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+Email = Annotated[str, Field(pattern=EMAIL)]
 DEFAULT_LOCALITY_KEY = "default"  # the key of the single `locality:` section
 
 
@@ -289,7 +290,6 @@ class DigestSettings(Strict):
         return value
 
 
-EMAIL = r"^[^@\s]+@[^@\s]+$"
 OneLine = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 

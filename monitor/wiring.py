@@ -159,7 +159,7 @@ def digest_options(config: Config, base_dir: Path) -> DigestOptions:
         audiences=audiences(
             list(config.analysts), {loc.key: list(loc.analysts) for loc in config.watched()}
         ),
-        locality_names=tuple((loc.key, loc.name) for loc in config.watched()),
+        locality_names=locality_names(config),
     )
 
 
@@ -192,12 +192,17 @@ def bulletin_options(config: Config, base_dir: Path) -> BulletinOptions:
         subject_prefix=config.bulletin.subject_prefix,
         office=config.office.name,
         locality=locality_name(config),
-        locality_names=tuple((loc.key, loc.name) for loc in config.watched()),
+        locality_names=locality_names(config),
         sender=_sender(config),
         smtp=smtp_options(config),
         outbox=_outbox(config, base_dir),
         public_url=f"{base.rstrip('/')}/clarifications" if base else None,
     )
+
+
+def locality_names(config: Config) -> tuple[tuple[str, str], ...]:
+    """(key, display name) of every watched locality, in config order."""
+    return tuple((loc.key, loc.name) for loc in config.watched())
 
 
 def locality_name(config: Config) -> str:
@@ -259,7 +264,7 @@ def web_options(config: Config) -> WebOptions:
         login_failures_per_user=config.web.login_failures_per_user,
         login_failures_per_address=config.web.login_failures_per_address,
         login_window_minutes=config.web.login_window_minutes,
-        localities=tuple((loc.key, loc.name) for loc in config.watched()),
+        localities=locality_names(config),
     )
 
 
