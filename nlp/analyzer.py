@@ -32,7 +32,7 @@ from typing import Any
 
 from nlp.gazetteer import build_gazetteer
 from nlp.locality import LocalityTagger, WatchedLocality
-from nlp.matcher import PhraseMatcher, typed_with_diacritics
+from nlp.matcher import PhraseMatcher
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
 from nlp.regex_guard import compile_guarded
@@ -148,7 +148,7 @@ class Analyzer:
         )
 
     def _match(self, folded: FoldedText, notes: list[str]) -> list[_Found]:
-        accented = typed_with_diacritics(folded.original)  # once for both matchers
+        accented = folded.accented
         found = [
             _Found(
                 hit.payload.name,

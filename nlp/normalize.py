@@ -23,7 +23,7 @@ import string
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import overload
@@ -33,8 +33,8 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 SOFT_HYPHEN = "\u00ad"
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
-_WHITESPACE_RUN = re.compile(r"[ \n][ \n]+")  # all whitespace is one of these by then
-_SPACE_PAIRS = ("  ", "\n\n", " \n", "\n ")
+# Whitespace runs, found once newlines read as spaces (all whitespace is one of the two).
+_SPACE_RUN = re.compile(" {2,}")
 # A letter left after folding that is not ASCII: another script, so look-alikes need care.
 _FOREIGN = re.compile(r"[^\W\d_a-zA-Z]")
 _REMOVED_RUN = re.compile(_REMOVED + "+")
@@ -317,11 +317,28 @@ class Origin(Sequence[int]):
 
 @dataclass(frozen=True, slots=True)
 class FoldedText:
-    """Folded text plus ``origin[i]``: the index in ``original`` of folded character i."""
+    """Folded text plus ``origin[i]``: the index in ``original`` of folded character i.
+
+    ``view`` is the word view of ``folded`` (see ``word_view``), made once here because every
+    matcher of an analysis scans it."""
 
     original: str
     folded: str
     origin: Sequence[int]
+    view: WordView = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    _accented: bool | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.view is None:
+            object.__setattr__(self, "view", word_view(self.folded))
+
+    @property
+    def accented(self) -> bool:
+        """Whether the original is typed with diacritics (``typed_with_diacritics``), worked
+        out once: the locality tagger and both rule matchers ask."""
+        if self._accented is None:
+            object.__setattr__(self, "_accented", typed_with_diacritics(self.original))
+        return bool(self._accented)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) span to the original text, keeping trailing marks."""
@@ -335,6 +352,88 @@ class FoldedText:
         return o_start, o_end
 
 
+ACCENTED_SHARE = 0.04  # accented letters per letter; Vietnamese typed with marks has ~0.2
+# Letters counted as accented: U+00C0-U+024F (Latin-1 Supplement letters to Latin Extended-B)
+# and U+1E00-U+1EFF (Latin Extended Additional, most Vietnamese letters). Counted on the
+# UTF-8 bytes by their lead bytes, in C, not by a regex match per letter (once a seventh of
+# analyze-text's time): U+00C0-U+023F lead with C3-C8 (counted by deleting every other byte),
+# U+0240-U+024F with C9 80-8F, U+1E00-U+1EFF with E1 B8-BB.
+_NOT_C3_TO_C8 = bytes(b for b in range(256) if not 0xC3 <= b <= 0xC8)
+_ACCENTED_E1 = tuple(bytes([0xE1, b]) for b in range(0xB8, 0xBC))
+_ACCENTED_C9 = tuple(bytes([0xC9, b]) for b in range(0x80, 0x90))
+_ASCII_LETTERS = string.ascii_letters.encode()
+
+
+def typed_with_diacritics(text: str) -> bool:
+    """Whether the writer used diacritics: a few accented letters in a long text do not
+    count (a name, a quoted word), so this is a share of letters, not a yes/no per word."""
+    if text.isascii():
+        return False
+    data = text.encode("utf-8", "surrogatepass")
+    accented = len(data.translate(None, _NOT_C3_TO_C8))
+    if b"\xe1" in data:
+        accented += sum(map(data.count, _ACCENTED_E1))
+    if b"\xc9" in data:
+        accented += sum(map(data.count, _ACCENTED_C9))
+    if not accented:
+        return False
+    ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+    return accented / (accented + ascii_letters) >= ACCENTED_SHARE
+
+
+# ASCII letters and digits as themselves, every other byte (including the "?" that stands for
+# a character outside ASCII) as a space.
+_VIEW_BYTES = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + b" " * 128
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@dataclass(frozen=True, slots=True)
+class WordView:
+    """``text``: the folded text with every character that is not a letter or digit as a space,
+    one space added at each end; ``exact``: every space in it stands for a character that is
+    not alphanumeric (False when a letter outside ASCII, of another script, was blanked).
+
+    Same length as the folded text plus two, so a matcher can demand word boundaries inside
+    its automaton (a phrase padded with spaces) instead of checking them per hit in Python,
+    where nine of ten raw hits of a large rule set used to be thrown away."""
+
+    text: str
+    exact: bool
+
+
+def word_view(folded: str) -> WordView:
+    """The word view, in C: one ASCII encode and one bytes.translate."""
+    encoded = folded.encode("ascii", "replace")
+    blanked = encoded.translate(_VIEW_BYTES).decode("ascii")
+    exact = not any(c.isalnum() for c in _non_ascii_chars(folded, encoded))
+    return WordView(f" {blanked} ", exact)
+
+
+def _non_ascii_chars(text: str, encoded: bytes | None = None) -> str:
+    """The characters of ``text`` outside ASCII, found in C where its ASCII encoding (given
+    or made) puts a "?" the text does not have: a regex over the whole text cost more than
+    the word view itself, and a folded Vietnamese article keeps about six (quotes, dashes)."""
+    if text.isascii():
+        return ""
+    if encoded is None:
+        encoded = text.encode("ascii", "replace")
+    wanted = encoded.count(b"?") - text.count("?")
+    if wanted > 64:
+        return "".join(_NON_ASCII.findall(text))
+    chars: list[str] = []
+    index = encoded.find(b"?")
+    while index >= 0 and len(chars) < wanted:
+        if text[index] != "?":
+            chars.append(text[index])
+        index = encoded.find(b"?", index + 1)
+    return "".join(chars)
+
+
+def _has_foreign_letter(folded: str) -> bool:
+    """``_FOREIGN.search(folded)``, faster: a non-ASCII word character that is no digit."""
+    return any(c.isalnum() and not c.isdecimal() for c in _non_ascii_chars(folded))
+
+
 def fold_char(char: str) -> str:
     """One character to its folded form: lowercase, no diacritics, đ -> d; '' for a mark."""
     return fold(char)
@@ -345,7 +444,7 @@ def fold(text: str) -> str:
     table = _table(True, look_alikes=True)
     if _REMOVED not in text:
         folded = text.translate(table)
-        if _REMOVED not in folded and (folded.isascii() or not _FOREIGN.search(folded)):
+        if _REMOVED not in folded and not _has_foreign_letter(folded):
             return folded
     builder = _Builder()
     builder.plain(text, 0, len(text), table, evasion=True)
@@ -426,7 +525,7 @@ class _Builder:
             self._char_by_char(segment, start, table)
             return
         folded = segment.translate(table)
-        if table.look_alikes and not folded.isascii() and _FOREIGN.search(folded):
+        if table.look_alikes and _has_foreign_letter(folded):
             folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
             self.emit(folded, start)
@@ -491,8 +590,9 @@ def _word_boundary(segment: str, start: int, end: int) -> bool:
 def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
     """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
     cuts: list[tuple[int, int]] = []
-    if any(pair in folded for pair in _SPACE_PAIRS):  # faster than the regex when none
-        cuts = [(m.start() + 1, m.end()) for m in _WHITESPACE_RUN.finditer(folded)]
+    flat = folded.replace("\n", " ") if "\n" in folded else folded
+    if "  " in flat:  # one C search, and the regex runs only when there is a run
+        cuts = [(m.start() + 1, m.end()) for m in _SPACE_RUN.finditer(flat)]
     if evasion and _SPACED_HINT.search(folded):
         joined = [
             (m.start() + i, m.start() + i + 1)

@@ -47,7 +47,7 @@ from typing import Union
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.exceptions import VisitError
 
-from nlp.matcher import PhraseMatcher
+from nlp.matcher import PhraseMatcher, accept
 from nlp.normalize import FoldedText, fold
 
 MAX_NEAR = 100
@@ -259,7 +259,13 @@ class QueryHit:
 
 
 class CompiledQueries:
-    """Many queries compiled together: one automaton pass finds the terms of them all."""
+    """Many queries compiled together: one automaton pass finds the terms of them all.
+
+    Per document, most terms found belong to queries that cannot hold (a common word such as
+    "điều tra" or "tài khoản" with nothing near it), and checking a hit's diacritics is the
+    costly step. So the terms found at word boundaries first decide which queries could hold
+    at all (each query's necessary terms, ``_requirements``), and only the hits of those
+    queries' terms are checked and evaluated."""
 
     def __init__(self, queries: Sequence[str]) -> None:
         self.nodes = [parse_query(q) for q in queries]
@@ -274,29 +280,75 @@ class CompiledQueries:
             frozenset(keys[(t.key, t.prefix)] for t in positive_terms(node)) for node in self.nodes
         ]
         self._plans = [_plan(node, keys) for node in self.nodes]
+        self._requirements = [_requirements(plan) for plan in self._plans]
+        self._uses = [frozenset(keys[(t.key, t.prefix)] for t in terms(n)) for n in self.nodes]
+        self._term_ids = {
+            id(entries): frozenset(payload for entry in entries for _, _, payload in entry.values)
+            for entries in self._matcher.entry_groups()
+        }
 
     def __len__(self) -> int:
         return len(self.nodes)
 
     def find(self, text: FoldedText, accented: bool | None = None) -> list[QueryHit]:
         """Queries that hold; ``accented`` as for PhraseMatcher.find (computed when None)."""
-        hits = sorted(
-            (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
-            for hit in self._matcher.find(text, accented)
-        )
+        scanned = self._matcher.scan(text)
+        if not scanned:
+            return []
+        term_ids = self._term_ids
+        seen = set().union(*[term_ids[id(entries)] for _, entries in scanned])
+        live = [
+            index
+            for index, requirement in enumerate(self._requirements)
+            if all(not need.isdisjoint(seen) for need in requirement)
+        ]
+        if not live:
+            return []
+        wanted = frozenset().union(*[self._uses[index] for index in live])
+        kept = [hit for hit in scanned if not term_ids[id(hit[1])].isdisjoint(wanted)]
+        if accented is None:
+            accented = text.accented
+        hits = []
+        for candidate in self._matcher.candidates(text, kept):
+            values = [v for v in candidate[3].values if v[2] in wanted]
+            hits += [
+                (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
+                for hit in accept(text, candidate, values, accented)
+            ]
         if not hits:
             return []
+        hits.sort()
         occurrences = _term_occurrences(hits, text.folded)
         present = frozenset(occurrences)
         found = []
-        for index, trigger in enumerate(self._triggers):
-            if not (trigger & present):
+        for index in live:
+            if not (self._triggers[index] & present):
                 continue
             holds, occs = _evaluate(self._plans[index], occurrences)
             if holds and occs:
                 spans = sorted({s for occ in occs for s in occ.spans})
                 found.append(QueryHit(index, tuple(spans)))
         return found
+
+
+def _requirements(plan: Plan) -> tuple[frozenset[int], ...]:
+    """Sets of term ids of which one must be found (at word boundaries, before the
+    diacritics check) for the plan to hold: a necessary condition, never a sufficient one."""
+    kind = plan[0]
+    if kind == "t":
+        return (frozenset((plan[1],)),)
+    if kind == "terms":
+        return (frozenset(plan[1]),)
+    if kind == "not":
+        return ()
+    if kind == "and":
+        return tuple(need for child in plan[1] for need in _requirements(child))
+    if kind == "near":
+        return _requirements(plan[1]) + _requirements(plan[2])
+    children = [_requirements(child) for child in plan[1]]  # "or": any child may hold
+    if any(not child for child in children):
+        return ()
+    return (frozenset().union(*[need for child in children for need in child]),)
 
 
 def _term_occurrences(

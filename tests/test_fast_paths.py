@@ -1,5 +1,7 @@
 """The analysis's fast paths give the plain definitions' answers: the share of accented
-letters counted on UTF-8 bytes, and folded spans mapped to the original in one look-up."""
+letters counted on UTF-8 bytes, folded spans mapped to the original in one look-up, the word
+view and its boundaries, phrase matching in the word view against the per-hit checks it
+replaced, and queries pre-selected by their necessary terms against evaluating them all."""
 
 from __future__ import annotations
 
@@ -7,8 +9,18 @@ import random
 import re
 import unicodedata
 
-from nlp.matcher import ACCENTED_SHARE, typed_with_diacritics
-from nlp.normalize import fold_with_offsets
+import ahocorasick
+
+from nlp.matcher import ACCENTED_SHARE, Hit, PhraseMatcher, _same_word, typed_with_diacritics
+from nlp.normalize import (
+    _FOREIGN,
+    FoldedText,
+    _has_foreign_letter,
+    fold,
+    fold_with_offsets,
+    word_view,
+)
+from nlp.query import CompiledQueries, _evaluate, _term_occurrences
 
 _ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _ASCII = re.compile("[A-Za-z]")
@@ -85,3 +97,153 @@ def test_folded_spans_map_as_the_offsets_do() -> None:
                 assert folded.span(start, end) == (o_start, o_end), (text, start, end)
                 checked += 1
     assert checked > 10_000
+
+
+# Words and marks that make boundaries hard: punctuation inside phrases, prefixes, letters of
+# other scripts and non-ASCII digits next to words, genuine question marks, hyphens.
+_MATCH_PIECES = [
+    "lừa đảo",
+    "lua dao",
+    "lúa đào",
+    "công an",
+    "cong-an",
+    "an",
+    "ăn",
+    "chuyển",
+    "chuyenkhoan",
+    "ck",
+    "+84",
+    "zalo.me",
+    "điện thoại",
+    "dien-thoai",
+    "Ngọc Hồi",
+    "Жan",
+    "an²",
+    "٣an",
+    "中",
+    "?",
+    "“",
+    "”",
+    "…",
+    "😀",
+    "_",
+    "-",
+    ".",
+    " ",
+    " ",
+    " ",
+    "\n",
+    "\u200b",
+]
+_PHRASES = [
+    "lừa đảo",
+    "lua dao",
+    "công an",
+    "an",
+    "ăn",
+    "chuyển*",
+    "chuyen*",
+    "ck",
+    "+84",
+    "zalo.me",
+    "điện thoại",
+    "Ngọc Hồi",
+    "Жan",
+    "an²",
+    "中",
+]
+
+
+def _match_texts(count: int) -> list[str]:
+    rng = random.Random(42)
+    return [
+        "".join(rng.choice(_MATCH_PIECES) for _ in range(rng.randint(1, 30))) for _ in range(count)
+    ]
+
+
+def test_the_word_view_blanks_exactly_what_is_not_alphanumeric() -> None:
+    for text in _texts(1000) + _match_texts(1000):
+        folded = fold_with_offsets(text).folded
+        view = word_view(folded)
+        expected = "".join(c if c.isascii() and c.isalnum() else " " for c in folded)
+        assert view.text == f" {expected} ", text
+        assert view.exact == (not any(c.isalnum() and not c.isascii() for c in folded)), text
+        assert _has_foreign_letter(folded) == bool(_FOREIGN.search(folded)), text
+
+
+def _per_hit_find(phrases: list[str], text: FoldedText) -> list[Hit[str]]:
+    """Phrase matching as it was before the word view: the automaton over the folded text,
+    word boundaries checked hit by hit (kept here as the definition)."""
+    automaton = ahocorasick.Automaton()
+    entries: dict[str, list[tuple[str, bool, str]]] = {}
+    for phrase in phrases:
+        prefix = phrase.endswith("*")
+        spelled = phrase.rstrip("*").strip() if prefix else phrase
+        key = " ".join(fold(spelled).split())
+        entries.setdefault(key, []).append((spelled, prefix, phrase))
+    for key, values in entries.items():
+        automaton.add_word(key, (len(key), values))
+    automaton.make_automaton()
+    folded, hits = text.folded, []
+    for end_index, (length, values) in automaton.iter(folded):
+        start, end = end_index - length + 1, end_index + 1
+        if start > 0 and folded[start - 1].isalnum():
+            continue
+        whole_word = end >= len(folded) or not folded[end].isalnum()
+        for phrase, prefix, payload in values:
+            if not (whole_word or prefix):
+                continue
+            stop = end if whole_word else re.compile(r"\w*").match(folded, end).end()
+            o_start, o_end = text.span(start, stop)
+            surface = text.original[o_start:o_end]
+            checked = surface if stop == end else text.original[slice(*text.span(start, end))]
+            if _same_word(phrase, checked, text.accented):
+                hits.append(Hit(payload, phrase, surface, o_start, o_end, start, stop))
+    return hits
+
+
+def _key(hit: Hit[str]) -> tuple[object, ...]:
+    return (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload, hit.phrase)
+
+
+def test_matching_in_the_word_view_finds_what_per_hit_checks_find() -> None:
+    matcher: PhraseMatcher[str] = PhraseMatcher((p, p) for p in _PHRASES)
+    found = 0
+    for text in _match_texts(3000):
+        folded = fold_with_offsets(text)
+        expected = sorted(map(_key, _per_hit_find(_PHRASES, folded)))
+        assert sorted(map(_key, matcher.find(folded))) == expected, text
+        found += len(expected)
+    assert found > 5000  # the texts exercise the matcher
+
+
+_QUERIES = [
+    '"lừa đảo" NEAR/3 "công an"',
+    '("chuyển*" OR ck) AND NOT "zalo.me"',
+    '(NOT "Ngọc Hồi" OR an) AND "điện thoại"',
+    '"+84" OR (ăn NEAR/0 an)',
+    '(("lua dao" AND ck) OR "Жan") NEAR/5 ("an²" OR 中)',
+    'NOT "công an" AND "lừa đảo"',
+]
+
+
+def test_queries_preselected_by_their_terms_hold_as_when_all_are_evaluated() -> None:
+    compiled = CompiledQueries(_QUERIES)
+    matcher = compiled._matcher
+    held = 0
+    for text in _match_texts(3000):
+        folded = fold_with_offsets(text)
+        hits = sorted(
+            (h.folded_start, h.folded_end, h.start, h.end, h.payload) for h in matcher.find(folded)
+        )
+        expected = []
+        if hits:
+            occurrences = _term_occurrences(hits, folded.folded)
+            for index, plan in enumerate(compiled._plans):
+                holds, occs = _evaluate(plan, occurrences)
+                if holds and occs:
+                    expected.append((index, tuple(sorted({s for o in occs for s in o.spans}))))
+        got = [(hit.index, hit.spans) for hit in compiled.find(folded)]
+        assert got == expected, text
+        held += len(expected)
+    assert held > 1000
