@@ -47,7 +47,7 @@ from typing import Union
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.exceptions import VisitError
 
-from nlp.matcher import Candidate, PhraseMatcher, accept
+from nlp.matcher import PhraseMatcher, accept
 from nlp.normalize import FoldedText, fold
 
 MAX_NEAR = 100
@@ -281,7 +281,6 @@ class CompiledQueries:
         ]
         self._plans = [_plan(node, keys) for node in self.nodes]
         self._requirements = [_requirements(plan) for plan in self._plans]
-        self._has_near = [_has_near(plan) for plan in self._plans]
         self._uses = [frozenset(keys[(t.key, t.prefix)] for t in terms(n)) for n in self.nodes]
         self._term_ids = {
             id(entries): frozenset(payload for entry in entries for _, _, payload in entry.values)
@@ -307,16 +306,10 @@ class CompiledQueries:
             return []
         wanted = frozenset().union(*[self._uses[index] for index in live])
         kept = [hit for hit in scanned if not term_ids[id(hit[1])].isdisjoint(wanted)]
-        candidates = self._matcher.candidates(text, kept)
-        if any(self._has_near[index] for index in live):
-            live = self._near_enough(live, candidates, text.folded)
-            if not live:
-                return []
-            wanted = frozenset().union(*[self._uses[index] for index in live])
         if accented is None:
             accented = text.accented
         hits = []
-        for candidate in candidates:
+        for candidate in self._matcher.candidates(text, kept):
             values = [v for v in candidate[3].values if v[2] in wanted]
             hits += [
                 (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
@@ -336,91 +329,6 @@ class CompiledQueries:
                 spans = sorted({s for occ in occs for s in occ.spans})
                 found.append(QueryHit(index, tuple(spans)))
         return found
-
-    def _near_enough(
-        self, live: list[int], candidates: list[Candidate[int]], folded: str
-    ) -> list[int]:
-        """The live queries that could still hold once proximity is taken into account,
-        judged on the unchecked candidates (a superset of the hits the diacritics check
-        keeps): a query whose terms all occur but never near each other is dropped before
-        any of its hits is checked. Most articles name the police and a bank account
-        somewhere; few in one sentence."""
-        places: dict[int, list[tuple[int, int]]] = {}
-        words = position = 0
-        for start, end, whole_word, entry in sorted(candidates, key=_start):
-            words += folded.count(" ", position, start)
-            position = start
-            last = words + folded.count(" ", start, end)
-            for _phrase, prefix, tid in entry.values:
-                if whole_word or prefix:
-                    places.setdefault(tid, []).append((words, last))
-        kept = []
-        for index in live:
-            if self._has_near[index]:
-                holds, occurrences = _reach(self._plans[index], places, need=False)
-                if not holds or occurrences == []:
-                    continue
-            kept.append(index)
-        return kept
-
-
-def _has_near(plan: Plan) -> bool:
-    if plan[0] == "near":
-        return True
-    return plan[0] in ("and", "or", "not") and any(
-        _has_near(child) for child in (plan[1:2] if plan[0] == "not" else plan[1])
-    )
-
-
-def _start(candidate: Candidate[int]) -> int:
-    return candidate[0]
-
-
-# Occurrences as (first word, last word); None: some may exist, not enumerated.
-Places = list[tuple[int, int]] | None
-_MAX_PAIRS = 4096  # beyond this a proximity is not worked out in advance: the query stays
-
-
-def _reach(plan: Plan, places: dict[int, list[tuple[int, int]]], need: bool) -> tuple[bool, Places]:
-    """Whether the plan may hold given ``places`` (every candidate occurrence: a superset
-    of the real ones), and its possible occurrences when ``need`` (a NEAR above asks).
-
-    Sound against ``_evaluate``: every operator but NOT only gains from more occurrences,
-    NOT is taken as holding, and nothing here is capped, so an occurrence ``_evaluate``
-    finds is among these."""
-    kind = plan[0]
-    if kind == "t":
-        found = places.get(plan[1], [])
-        return bool(found), found
-    if kind == "terms":
-        found = [o for t in plan[1] for o in places.get(t, ())]
-        return bool(found), found
-    if kind == "not":
-        return True, []
-    if kind in ("and", "or"):
-        results = [_reach(child, places, need) for child in plan[1]]
-        held = [r for r in results if r[0]]
-        if (kind == "and" and len(held) < len(results)) or not held:
-            return False, []
-        if any(r[1] is None for r in held):
-            return True, None
-        return True, [o for r in held for o in r[1]]  # type: ignore[union-attr]
-    left_holds, left = _reach(plan[1], places, True)
-    right_holds, right = _reach(plan[2], places, True)
-    if not (left_holds and right_holds):
-        return False, []
-    if left is None or right is None or len(left) * len(right) > _MAX_PAIRS:
-        return True, None
-    distance = plan[3]
-    pairs = []
-    for a_first, a_last in left:
-        for b_first, b_last in right:
-            gap = b_first - a_last - 1 if a_last < b_first else a_first - b_last - 1
-            if gap <= distance:
-                if not need:
-                    return True, None
-                pairs.append((min(a_first, b_first), max(a_last, b_last)))
-    return bool(pairs), pairs
 
 
 def _requirements(plan: Plan) -> tuple[frozenset[int], ...]:
