@@ -343,11 +343,12 @@ class FoldedText:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) span to the original text, keeping trailing marks."""
         origin = self.origin
-        if type(origin) is Origin and 0 <= start < end <= len(origin):
+        if type(origin) is Origin and 0 <= start < end <= origin._length:
             o_start, o_end = origin.span(start, end)
         else:
             o_start, o_end = origin[start], origin[end - 1] + 1
-        while o_end < len(self.original) and unicodedata.combining(self.original[o_end]):
+        original = self.original
+        while unicodedata.combining(original[o_end : o_end + 1] or "a"):
             o_end += 1
         return o_start, o_end
 

@@ -38,6 +38,9 @@ positive terms occurred.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -280,12 +283,20 @@ class CompiledQueries:
             frozenset(keys[(t.key, t.prefix)] for t in positive_terms(node)) for node in self.nodes
         ]
         self._plans = [_plan(node, keys) for node in self.nodes]
-        self._requirements = [_requirements(plan) for plan in self._plans]
         self._uses = [frozenset(keys[(t.key, t.prefix)] for t in terms(n)) for n in self.nodes]
-        self._term_ids = {
-            id(entries): frozenset(payload for entry in entries for _, _, payload in entry.values)
-            for entries in self._matcher.entry_groups()
-        }
+        # Bit sets (Python ints), so a document's possible queries cost a few integer
+        # operations: bit k of a query's ``_needs`` is one of its requirements; an automaton
+        # word's mask holds the requirements its terms meet and the queries that use them.
+        requirements = [_requirements(plan) for plan in self._plans]
+        bit = itertools.count()
+        numbered = [[(next(bit), need) for need in query] for query in requirements]
+        self._needs = [sum(1 << k for k, _ in query) for query in numbered]
+        self._masks: dict[int, tuple[int, int]] = {}
+        for entries in self._matcher.entry_groups():
+            ids = {payload for entry in entries for _, _, payload in entry.values}
+            met = sum(1 << k for query in numbered for k, need in query if ids & need)
+            users = sum(1 << q for q, used in enumerate(self._uses) if ids & used)
+            self._masks[id(entries)] = (met, users)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -295,22 +306,21 @@ class CompiledQueries:
         scanned = self._matcher.scan(text)
         if not scanned:
             return []
-        term_ids = self._term_ids
-        seen = set().union(*[term_ids[id(entries)] for _, entries in scanned])
-        live = [
-            index
-            for index, requirement in enumerate(self._requirements)
-            if all(not need.isdisjoint(seen) for need in requirement)
-        ]
+        masks = [self._masks[id(entries)] for _, entries in scanned]
+        met = functools.reduce(operator.or_, [m for m, _ in masks])
+        live = [index for index, needs in enumerate(self._needs) if met & needs == needs]
         if not live:
             return []
+        live_bits = sum(1 << index for index in live)
+        kept = [hit for hit, (_, users) in zip(scanned, masks, strict=True) if users & live_bits]
         wanted = frozenset().union(*[self._uses[index] for index in live])
-        kept = [hit for hit in scanned if not term_ids[id(hit[1])].isdisjoint(wanted)]
         if accented is None:
             accented = text.accented
         hits = []
         for candidate in self._matcher.candidates(text, kept):
             values = [v for v in candidate[3].values if v[2] in wanted]
+            if not values:
+                continue
             hits += [
                 (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
                 for hit in accept(text, candidate, values, accented)
