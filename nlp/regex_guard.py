@@ -30,9 +30,15 @@ class PatternError(ValueError):
 class GuardedPattern:
     pattern: str
     compiled: regex.Pattern[str]
+    # Literal strings one of which every match contains (from its start), or () when the
+    # pattern has none: a text holding none of them is skipped with a C substring search,
+    # where the regex engine would have tried the pattern at every position.
+    required: tuple[str, ...] = ()
 
     def finditer(self, text: str, budget: float) -> Iterator[regex.Match[str]]:
         """Matches within the time budget; TimeoutError when the budget runs out."""
+        if self.required and not any(literal in text for literal in self.required):
+            return iter(())
         return self.compiled.finditer(text, timeout=budget)
 
 
@@ -51,7 +57,55 @@ def check_pattern(pattern: str) -> None:
 
 
 def compile_guarded(pattern: str) -> GuardedPattern:
-    return GuardedPattern(pattern, regex.compile(pattern))
+    return GuardedPattern(pattern, regex.compile(pattern), required_literals(pattern))
+
+
+def required_literals(pattern: str) -> tuple[str, ...]:
+    """Literals one of which every match of ``pattern`` holds, read from the leading literal
+    part of its syntax tree (through groups and alternations); () when unknown, or when the
+    pattern ignores case or is not one the stdlib parser reads."""
+    if _FUZZY.search(pattern):  # the regex module's approximate matching: no literal holds
+        return ()
+    try:
+        tree = sre_parse.parse(pattern)
+    except re.error:
+        return ()
+    if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    found = _leading(list(tree))
+    if not found or "" in found:
+        return ()
+    return tuple(sorted(found))
+
+
+_ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
+_FUZZY = re.compile(r"\{\s*[a-zA-Z]")  # {e<=1}, {i<=1,d<=2}, {e}
+
+
+def _leading(items: list[tuple[object, object]]) -> set[str] | None:
+    """Strings one of which every match of ``items`` starts with (zero-width items skipped);
+    None when no such set is known."""
+    prefix = ""
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            prefix += chr(arg)  # type: ignore[arg-type]
+            continue
+        if name in _ZERO_WIDTH and not prefix:
+            continue
+        inner: set[str] | None = None
+        if name == "SUBPATTERN":
+            _group, add_flags, _del_flags, body = arg  # type: ignore[misc]
+            if not add_flags & (re.IGNORECASE | re.VERBOSE):
+                inner = _leading(list(body))
+        elif name == "BRANCH":
+            branches = [_leading(list(branch)) for branch in arg[1]]  # type: ignore[index]
+            if all(branch is not None for branch in branches):
+                inner = {text for branch in branches for text in branch}  # type: ignore[union-attr]
+        if inner is not None:
+            return {prefix + text for text in inner}
+        break
+    return {prefix} if prefix else None
 
 
 def _nested_unbounded(items: object, inside_repeat: bool) -> bool:

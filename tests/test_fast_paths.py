@@ -247,3 +247,63 @@ def test_queries_preselected_by_their_terms_hold_as_when_all_are_evaluated() -> 
         assert got == expected, text
         held += len(expected)
     assert held > 1000
+
+
+_PATTERNS = [
+    r"(?:stk|so tai khoan|tai khoan)\s*:?\s*\d[\d .-]{6,18}\d",
+    r"(?:chuyen khoan|chuyen tien|nap tien)[^\n.]{0,80}(?:0|\+84)\d{9}\b",
+    r"https?://(?:bit\.ly|tinyurl\.com)/\S{0,200}|https?://[a-z0-9.-]{1,253}\.(?:xyz|top|click)\b",
+    r"\bzalo\b(?=\s)",
+    r"(?<!x)ab(?:c|cd|)e",
+    r"(ab|ac)+d",
+    r"ab*c",
+    r"(?i)STK",
+    r"(?:stk){e<=1}",
+]
+_PATTERN_PIECES = [
+    "stk",
+    "stx",
+    "so tai khoan",
+    "tai khoan",
+    " ",
+    ":",
+    "0905123456",
+    "12 345 678",
+    "chuyen tien",
+    "nap tien",
+    "+84",
+    "https://",
+    "bit.ly/x",
+    "abc.top",
+    "zalo",
+    "ab",
+    "ac",
+    "abe",
+    "abcde",
+    "abbbc",
+    "d",
+    "x",
+    ".",
+]
+
+
+def test_patterns_skipped_by_their_literals_match_as_the_engine_does() -> None:
+    import regex
+
+    from nlp.regex_guard import compile_guarded
+
+    rng = random.Random(7)
+    texts = [
+        "".join(rng.choice(_PATTERN_PIECES) for _ in range(rng.randint(0, 12))) for _ in range(3000)
+    ]
+    skipped = 0
+    for pattern in _PATTERNS:
+        guarded, plain = compile_guarded(pattern), regex.compile(pattern)
+        for text in texts:
+            got = [m.span() for m in guarded.finditer(text, 1.0)]
+            assert got == [m.span() for m in plain.finditer(text)], (pattern, text)
+            skipped += bool(guarded.required) and not any(r in text for r in guarded.required)
+    assert skipped > 1000  # the texts exercise the skipping
+    assert compile_guarded(_PATTERNS[0]).required == ("so tai khoan", "stk", "tai khoan")
+    assert compile_guarded(r"(?i)STK").required == ()
+    assert compile_guarded(r"(?:stk){e<=1}").required == ()
