@@ -307,3 +307,13 @@ def test_patterns_skipped_by_their_literals_match_as_the_engine_does() -> None:
     assert compile_guarded(_PATTERNS[0]).required == ("so tai khoan", "stk", "tai khoan")
     assert compile_guarded(r"(?i)STK").required == ()
     assert compile_guarded(r"(?:stk){e<=1}").required == ()
+
+
+def test_the_plain_translation_table_folds_characters_it_has_not_seen() -> None:
+    from nlp.normalize import _FoldTable
+
+    texts = _texts(500) + _match_texts(500) + ["оn Ноі ѕtk", "ｌｕａ ｄａｏ", "Ⓐ𝐥𝐨 ɗ"]
+    fast, reference = _FoldTable(True, True, True), _FoldTable(True, True, True)
+    for text in texts:
+        assert fast.translate(text) == text.translate(reference), text
+    assert len(fast) > len(_FoldTable(True, True, True))  # characters were added on the way
