@@ -179,16 +179,21 @@ def accept(
         if not (whole_word or prefix):
             continue
         # a prefix hit spans its whole word, so the highlight shows what was written
-        stop = end if whole_word else _WORD_TAIL.match(folded, end).end()
+        stop = end if whole_word else word_end(folded, end)
         o_start, o_end = text.span(start, stop)
         surface = text.original[o_start:o_end]
         checked = surface if stop == end else text.original[slice(*text.span(start, end))]
-        if _same_word(phrase, checked, accented):
+        if same_word(phrase, checked, accented):
             yield Hit(payload, phrase, surface, o_start, o_end, start, stop)
 
 
+def word_end(folded: str, index: int) -> int:
+    """Where the word running on at ``index`` ends: a prefix hit spans its whole word."""
+    return _WORD_TAIL.match(folded, index).end()  # type: ignore[union-attr]
+
+
 @lru_cache(maxsize=65536)
-def _same_word(phrase: str, surface: str, accented: bool) -> bool:
+def same_word(phrase: str, surface: str, accented: bool) -> bool:
     """True when the surface is the phrase as its writer would type it.
 
     A phrase typed bare ("ck", "OTP") matches whatever folds like it. Otherwise letters are

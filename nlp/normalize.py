@@ -343,6 +343,7 @@ class FoldedText:
     origin: Sequence[int]
     view: WordView = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
     _accented: bool | None = field(default=None, init=False, compare=False, repr=False)
+    _copies: tuple[str, str] | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.view is None:
@@ -355,6 +356,35 @@ class FoldedText:
         if self._accented is None:
             object.__setattr__(self, "_accented", typed_with_diacritics(self.original))
         return bool(self._accented)
+
+    def surface(self, start: int, end: int) -> str:
+        """``original[slice(*self.span(start, end))]``: what was written there.
+
+        Read from the original characters laid out as the folded ones (``_copies``) when
+        [start, end) lies inside one run of the offset map and is followed by a character
+        of the same run: then no character was removed inside it or right after it, so no
+        markup, cut space or trailing mark (folding removes every combining mark) belongs
+        to it, and the slice is the original's. A rule pack checks about fifty hits per
+        article this way."""
+        if self._copies is None:
+            object.__setattr__(self, "_copies", self._lay_out())
+        copies, run_starts = self._copies  # type: ignore[misc]
+        if end < len(copies) and "\x01" not in run_starts[start + 1 : end + 1]:
+            return copies[start:end]
+        return self.original[slice(*self.span(start, end))]
+
+    def _lay_out(self) -> tuple[str, str]:
+        """The original character of every folded one, and a string marking with \\x01 where
+        each run of the offset map starts."""
+        origin = self.origin
+        if type(origin) is not Origin:
+            copies = "".join(self.original[i] for i in origin)
+            return copies, "\x01" * len(copies)
+        bounds = [*origin._starts[1:], origin._length]
+        runs = list(zip(origin._starts, bounds, origin._deltas, strict=True))
+        copies = "".join(self.original[start + delta : end + delta] for start, end, delta in runs)
+        run_starts = "".join("\x01" + "\x00" * (end - start - 1) for start, end, _ in runs)
+        return copies, run_starts
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map a folded [start, end) span to the original text, keeping trailing marks."""

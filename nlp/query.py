@@ -50,7 +50,7 @@ from typing import Union
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.exceptions import VisitError
 
-from nlp.matcher import PhraseMatcher, accept
+from nlp.matcher import PhraseMatcher, same_word, word_end
 from nlp.normalize import FoldedText, fold
 
 MAX_NEAR = 100
@@ -246,7 +246,7 @@ def positive_terms(node: Node) -> list[Term]:
 
 @dataclass(frozen=True, slots=True)
 class Occurrence:
-    """Where a (sub)query holds: first and last word index, and the spans in the original."""
+    """Where a (sub)query holds: first and last word index, and its folded spans."""
 
     first: int
     last: int
@@ -316,19 +316,19 @@ class CompiledQueries:
         wanted = frozenset().union(*[self._uses[index] for index in live])
         if accented is None:
             accented = text.accented
+        folded = text.folded
         hits = []
-        for candidate in self._matcher.candidates(text, kept):
-            values = [v for v in candidate[3].values if v[2] in wanted]
-            if not values:
-                continue
-            hits += [
-                (hit.folded_start, hit.folded_end, hit.start, hit.end, hit.payload)
-                for hit in accept(text, candidate, values, accented)
-            ]
+        for start, end, whole_word, entry in self._matcher.candidates(text, kept):
+            for phrase, prefix, tid in entry.values:
+                if tid not in wanted or not (whole_word or prefix):
+                    continue
+                if same_word(phrase, text.surface(start, end), accented):
+                    stop = end if whole_word else word_end(folded, end)
+                    hits.append((start, stop, tid))
         if not hits:
             return []
         hits.sort()
-        occurrences = _term_occurrences(hits, text.folded)
+        occurrences = _term_occurrences(hits, folded)
         present = frozenset(occurrences)
         found = []
         for index in live:
@@ -336,7 +336,7 @@ class CompiledQueries:
                 continue
             holds, occs = _evaluate(self._plans[index], occurrences)
             if holds and occs:
-                spans = sorted({s for occ in occs for s in occ.spans})
+                spans = sorted({text.span(*s) for occ in occs for s in occ.spans})
                 found.append(QueryHit(index, tuple(spans)))
         return found
 
@@ -362,22 +362,23 @@ def _requirements(plan: Plan) -> tuple[frozenset[int], ...]:
 
 
 def _term_occurrences(
-    hits: list[tuple[int, int, int, int, int]], folded: str
+    hits: list[tuple[int, int, int]], folded: str
 ) -> dict[int, tuple[Occurrence, ...]]:
-    """Occurrences per term id, with word positions counted as spaces before them.
+    """Occurrences per term id from (folded start, folded end, term id), with word positions
+    counted as spaces before them; spans stay folded until a query holds.
 
     Folding collapses whitespace to single spaces, so a word's position is the number of
     spaces before it; counting them between consecutive hits (in C) is one pass in all.
     """
     out: dict[int, list[Occurrence]] = {}
     position, words = 0, 0
-    for f_start, f_end, o_start, o_end, tid in hits:
+    for f_start, f_end, tid in hits:
         words += folded.count(" ", position, f_start)
         position = f_start
         last = words + folded.count(" ", f_start, f_end)
         found = out.setdefault(tid, [])
         if len(found) < MAX_OCCURRENCES:
-            found.append(Occurrence(words, last, ((o_start, o_end),)))
+            found.append(Occurrence(words, last, ((f_start, f_end),)))
     return {tid: tuple(occs) for tid, occs in out.items()}
 
 

@@ -11,7 +11,7 @@ import unicodedata
 
 import ahocorasick
 
-from nlp.matcher import ACCENTED_SHARE, Hit, PhraseMatcher, _same_word, typed_with_diacritics
+from nlp.matcher import ACCENTED_SHARE, Hit, PhraseMatcher, same_word, typed_with_diacritics
 from nlp.normalize import (
     _FOREIGN,
     FoldedText,
@@ -20,7 +20,7 @@ from nlp.normalize import (
     fold_with_offsets,
     word_view,
 )
-from nlp.query import CompiledQueries, _evaluate, _term_occurrences
+from nlp.query import MAX_OCCURRENCES, CompiledQueries, Occurrence, _evaluate
 
 _ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
 _ASCII = re.compile("[A-Za-z]")
@@ -82,6 +82,7 @@ def test_folded_spans_map_as_the_offsets_do() -> None:
     texts = [
         "<p>Tin\u00a0&nbsp; đo\u0302\u0300n</p>\n\n ở Ngọc Hồi",
         "Cảnh báo:   lừa\u200bđảo &amp; giả danh <b>công an</b> ở  Bờ Y",
+        "l ừ a   đ ả o&#769; qua\u0301 &NotEqualTilde; x\u00ad\u0323y <i>z</i>\u0301",
         unicodedata.normalize("NFD", "Người dân xã Dục Nông phản ánh"),
         *_texts(200),
     ]
@@ -95,6 +96,7 @@ def test_folded_spans_map_as_the_offsets_do() -> None:
                 while o_end < len(text) and unicodedata.combining(text[o_end]):
                     o_end += 1
                 assert folded.span(start, end) == (o_start, o_end), (text, start, end)
+                assert folded.surface(start, end) == text[o_start:o_end], (text, start, end)
                 checked += 1
     assert checked > 10_000
 
@@ -197,7 +199,7 @@ def _per_hit_find(phrases: list[str], text: FoldedText) -> list[Hit[str]]:
             o_start, o_end = text.span(start, stop)
             surface = text.original[o_start:o_end]
             checked = surface if stop == end else text.original[slice(*text.span(start, end))]
-            if _same_word(phrase, checked, text.accented):
+            if same_word(phrase, checked, text.accented):
                 hits.append(Hit(payload, phrase, surface, o_start, o_end, start, stop))
     return hits
 
@@ -227,6 +229,20 @@ _QUERIES = [
 ]
 
 
+def _original_occurrences(
+    hits: list[tuple[int, int, int, int, int]], folded: str
+) -> dict[int, tuple[Occurrence, ...]]:
+    """Occurrences with original spans, made from every hit (the evaluation as it was)."""
+    out: dict[int, list[Occurrence]] = {}
+    for f_start, f_end, o_start, o_end, tid in hits:
+        words = folded.count(" ", 0, f_start)
+        last = words + folded.count(" ", f_start, f_end)
+        found = out.setdefault(tid, [])
+        if len(found) < MAX_OCCURRENCES:
+            found.append(Occurrence(words, last, ((o_start, o_end),)))
+    return {tid: tuple(occs) for tid, occs in out.items()}
+
+
 def test_queries_preselected_by_their_terms_hold_as_when_all_are_evaluated() -> None:
     compiled = CompiledQueries(_QUERIES)
     matcher = compiled._matcher
@@ -238,7 +254,7 @@ def test_queries_preselected_by_their_terms_hold_as_when_all_are_evaluated() -> 
         )
         expected = []
         if hits:
-            occurrences = _term_occurrences(hits, folded.folded)
+            occurrences = _original_occurrences(hits, folded.folded)
             for index, plan in enumerate(compiled._plans):
                 holds, occs = _evaluate(plan, occurrences)
                 if holds and occs:
