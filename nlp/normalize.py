@@ -418,6 +418,12 @@ def typed_with_diacritics(text: str) -> bool:
         return False
     data = text.encode("utf-8", "surrogatepass")
     accented = len(data.translate(None, _NOT_C3_TO_C8))
+    # Decided at once for most texts typed with marks: the two-byte letters alone against
+    # every character that could be an ASCII letter (a character outside ASCII takes at least
+    # two bytes of the encoding, so at most len(data) - len(text) of them are not ASCII).
+    at_most_ascii = len(text) - (len(data) - len(text)) // 3
+    if accented and accented / (accented + at_most_ascii) >= ACCENTED_SHARE:
+        return True
     if b"\xe1" in data:
         accented += sum(map(data.count, _ACCENTED_E1))
     if b"\xc9" in data:
