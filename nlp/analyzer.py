@@ -32,7 +32,7 @@ from typing import Any
 
 from nlp.gazetteer import build_gazetteer
 from nlp.locality import LocalityTagger, WatchedLocality
-from nlp.matcher import PhraseMatcher
+from nlp.matcher import PhraseMatcher, ScanGroup, Scanned
 from nlp.normalize import FoldedText, fold_with_offsets
 from nlp.query import CompiledQueries
 from nlp.regex_guard import compile_guarded
@@ -106,6 +106,7 @@ class Analyzer:
         )
         self.patterns = [(rule, compile_guarded(rule.pattern)) for rule in rules.patterns]
         self.queries = CompiledQueries([rule.query for rule in rules.queries])
+        self._scan = ScanGroup([self.tagger.matcher, self.keywords, self.queries.matcher])
 
     @staticmethod
     def document(text: str, title: str = "") -> FoldedText:
@@ -115,6 +116,7 @@ class Analyzer:
     def analyze(self, text: str, title: str = "", trust: str = "press") -> AnalysisResult:
         offset = len(title) + len(SEPARATOR) if title else 0
         folded = self.document(text, title)
+        scanned = self._scan.scan(folded)
 
         def place(start: int, end: int) -> dict[str, Any]:
             if start >= offset:
@@ -128,7 +130,7 @@ class Analyzer:
                 **place(m.start, m.end),
                 "locality_keys": list(m.locality_keys),
             }
-            for m in self.tagger.tag(folded)
+            for m in self.tagger.tag(folded, scanned[0])
         ]
         notes: list[str] = []
         matches = [
@@ -140,14 +142,16 @@ class Analyzer:
                 "weight": found.weight,
                 **({"hit": found.hit} if found.hit is not None else {}),
             }
-            for found in self._match(folded, notes)
+            for found in self._match(folded, notes, scanned)
         ]
         explanation = explain(matches, localities, trust, self.rules.scoring, notes)
         return AnalysisResult(
             localities, matches, explanation["score"], explanation["flagged"], explanation
         )
 
-    def _match(self, folded: FoldedText, notes: list[str]) -> list[_Found]:
+    def _match(
+        self, folded: FoldedText, notes: list[str], scanned: list[list[Scanned[Any]]]
+    ) -> list[_Found]:
         accented = folded.accented
         found = [
             _Found(
@@ -156,11 +160,11 @@ class Analyzer:
                 hit.payload.weight,
                 Span(hit.start, hit.end, hit.surface),
             )
-            for hit in self.keywords.find(folded, accented)
+            for hit in self.keywords.find(folded, accented, scanned[1])
         ]
         found = _drop_nested(found)
         found += self._pattern_matches(folded, notes)
-        for number, hit in enumerate(self.queries.find(folded, accented)):
+        for number, hit in enumerate(self.queries.find(folded, accented, scanned[2])):
             rule = self.rules.queries[hit.index]
             for start, end in hit.spans:
                 span = Span(start, end, folded.original[start:end])

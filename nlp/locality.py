@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nlp.gazetteer import UNIT_WORDS, Gazetteer, Place, conflicting_places
-from nlp.matcher import Hit, PhraseMatcher
+from nlp.matcher import Hit, PhraseMatcher, Scanned
 from nlp.ner import is_person
 from nlp.normalize import FoldedText, fold
 
@@ -107,8 +107,16 @@ class LocalityTagger:
             phrases.append((word, _Entry(kind, keys=frozenset(keys))))
         self._matcher: PhraseMatcher[_Entry] = PhraseMatcher(phrases)
 
-    def tag(self, text: FoldedText) -> list[LocalityMention]:
-        hits = _outermost(list(self._matcher.find(text)))
+    @property
+    def matcher(self) -> PhraseMatcher[_Entry]:
+        """The matcher of every place name and context word (for a ``ScanGroup``)."""
+        return self._matcher
+
+    def tag(
+        self, text: FoldedText, scanned: list[Scanned[_Entry]] | None = None
+    ) -> list[LocalityMention]:
+        """Watched places mentioned; ``scanned`` as for PhraseMatcher.find."""
+        hits = _outermost(list(self._matcher.find(text, scanned=scanned)))
         places = [h for h in hits if h.payload.kind == "place"]
         support: dict[str, list[Hit[_Entry]]] = {key: [] for key in self.windows}
         conflicts: dict[str, list[Hit[_Entry]]] = {key: [] for key in self.windows}

@@ -50,7 +50,7 @@ from typing import Union
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.exceptions import VisitError
 
-from nlp.matcher import PhraseMatcher, same_word, word_end
+from nlp.matcher import PhraseMatcher, Scanned, same_word, word_end
 from nlp.normalize import FoldedText, fold
 
 MAX_NEAR = 100
@@ -301,9 +301,20 @@ class CompiledQueries:
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def find(self, text: FoldedText, accented: bool | None = None) -> list[QueryHit]:
-        """Queries that hold; ``accented`` as for PhraseMatcher.find (computed when None)."""
-        scanned = self._matcher.scan(text)
+    @property
+    def matcher(self) -> PhraseMatcher[int]:
+        """The matcher of every term (for a ``ScanGroup``)."""
+        return self._matcher
+
+    def find(
+        self,
+        text: FoldedText,
+        accented: bool | None = None,
+        scanned: list[Scanned[int]] | None = None,
+    ) -> list[QueryHit]:
+        """Queries that hold; ``accented`` and ``scanned`` as for PhraseMatcher.find."""
+        if scanned is None:
+            scanned = self._matcher.scan(text)
         if not scanned:
             return []
         masks = [self._masks[id(entries)] for _, entries in scanned]

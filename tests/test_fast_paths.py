@@ -348,3 +348,24 @@ def test_the_plain_translation_table_folds_characters_it_has_not_seen() -> None:
     for text in texts:
         assert fast.translate(text) == text.translate(reference), text
     assert len(fast) > len(_FoldTable(True, True, True))  # characters were added on the way
+
+
+def test_one_scan_of_a_group_gives_each_matcher_its_own_scan() -> None:
+    from nlp.matcher import ScanGroup
+
+    matchers: list[PhraseMatcher[str]] = [
+        PhraseMatcher((p, p) for p in _PHRASES[:6]),
+        PhraseMatcher((p, p) for p in _PHRASES[4:]),  # shares two phrases with the first
+        PhraseMatcher([]),
+        PhraseMatcher((p, p) for p in ("an", "công an", "điện*")),
+    ]
+    group = ScanGroup(matchers)
+    hits = 0
+    for text in _match_texts(1000):
+        folded = fold_with_offsets(text)
+        shares = group.scan(folded)
+        assert shares == [m.scan(folded) for m in matchers], text
+        for matcher, share in zip(matchers, shares, strict=True):
+            assert list(matcher.find(folded, scanned=share)) == list(matcher.find(folded))
+        hits += sum(map(len, shares))
+    assert hits > 3000
