@@ -20,15 +20,14 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from nlp.disk_cache import default_cache_dir, read_json, write_json
 from nlp.normalize import fold
 
 # Bump when the code below changes what a gazetteer holds, so cached ones are rebuilt.
@@ -83,14 +82,6 @@ def _mapping() -> dict[str, Any]:
         raise GazetteerError("underthesea is not installed: it holds the administrative data")
     path = Path(spec.submodule_search_locations[0]) / "address" / "data" / "mapping.json"
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def default_cache_dir() -> Path:
-    explicit = os.environ.get("PRESS_MONITOR_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "press-monitor"
 
 
 def bare(name: str) -> str:
@@ -151,13 +142,13 @@ def _cache_key(province: str, district: str | None, aliases: list[str], communes
 
 
 def _load(path: Path) -> Gazetteer | None:
+    data = read_json(path, "gazetteer")
+    if data is None:
+        return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         places = tuple(Place(**{**p, "variants": tuple(p["variants"])}) for p in data["places"])
         conflicts = {str(k): [str(v) for v in vs] for k, vs in data["conflicts"].items()}
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         log.warning("gazetteer cache %s unreadable (%s); rebuilding it", path, exc)
         return None
     _known_conflicts.update(conflicts)
@@ -165,21 +156,8 @@ def _load(path: Path) -> Gazetteer | None:
 
 
 def _store(path: Path, gazetteer: Gazetteer, conflicts: dict[str, list[str]]) -> None:
-    """Written to a temporary file and renamed, so a reader never sees half a file."""
     data = {"places": [asdict(p) for p in gazetteer.places], "conflicts": conflicts}
-    temporary: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
-        ) as handle:
-            temporary = handle.name
-            json.dump(data, handle, ensure_ascii=False)
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.info("gazetteer cache %s not written: %s", path, exc)
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+    write_json(path, data, "gazetteer")
 
 
 @cache

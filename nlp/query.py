@@ -39,46 +39,23 @@ positive terms occurred.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import itertools
 import operator
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Union
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Union
 
-from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
-from lark.exceptions import VisitError
-
+from nlp.disk_cache import default_cache_dir, read_json, write_json
 from nlp.matcher import PhraseMatcher, Scanned, same_word, word_end
-from nlp.normalize import FoldedText, fold
+from nlp.normalize import FoldedText
 
 MAX_NEAR = 100
 MAX_OCCURRENCES = 64  # per node and document: enough to highlight, bounded on hostile text
-
-_GRAMMAR = r"""
-?start: or_
-?or_: and_ (_OR and_)*
-?and_: near (_AND near)*
-?near: unary (NEAR unary)*
-?unary: _NOT unary -> not_
-      | atom
-?atom: PHRASE -> phrase
-     | PREFIX -> prefix
-     | WORD -> word
-     | "(" or_ ")"
-_OR.3: /OR(?![^\s()"])/
-_AND.3: /AND(?![^\s()"])/
-_NOT.3: /NOT(?![^\s()"])/
-NEAR.3: /NEAR\/\d+(?![^\s()"])/
-PHRASE.2: /"[^"]*"/
-PREFIX.1: /[^\s()"*]+\*(?![^\s()"])/
-WORD: /[^\s()"*]+/
-%ignore /\s+/
-"""
-
-_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
-_WORD_RE = re.compile(r"\w+")
 
 
 class QueryError(ValueError):
@@ -133,90 +110,91 @@ class Near:
 Node = Union[Term, Not, And, Or, Near]  # noqa: UP007 (a runtime alias used in dataclasses)
 
 
-class _Build(Transformer):  # type: ignore[type-arg]
-    def phrase(self, items: list[Token]) -> Term:
-        inner = items[0][1:-1].strip()
-        prefix = inner.endswith("*")
-        text = inner.rstrip("*").strip()
-        if not fold(text).strip():
-            raise QueryError("empty phrase", items[0].column)
-        return Term(text, prefix)
-
-    def prefix(self, items: list[Token]) -> Term:
-        text = items[0][:-1]
-        if len(fold(text).strip()) < 2:
-            raise QueryError(
-                f"prefix {items[0]!s} is too short (2 letters at least)", items[0].column
-            )
-        return Term(text, True)
-
-    def word(self, items: list[Token]) -> Term:
-        text = str(items[0])
-        if not fold(text).strip() or not _WORD_RE.search(fold(text)):
-            raise QueryError(f"{text!r} has no letters or digits", items[0].column)
-        return Term(text)
-
-    def not_(self, items: list[Node]) -> Not:
-        return Not(items[0])
-
-    def and_(self, items: list[Node]) -> And:
-        return And(tuple(items))
-
-    def or_(self, items: list[Node]) -> Or:
-        return Or(tuple(items))
-
-    def near(self, items: list[Node | Token]) -> Node:
-        node = items[0]
-        for index in range(1, len(items), 2):
-            token = items[index]
-            distance = int(str(token).split("/", 1)[1])
-            if distance > MAX_NEAR:
-                raise QueryError(f"NEAR/{distance}: at most NEAR/{MAX_NEAR}", token.column)
-            right = items[index + 1]
-            for side in (node, right):
-                if isinstance(side, Not):
-                    raise QueryError("NOT cannot be an operand of NEAR", token.column)
-            node = Near(node, right, distance)  # type: ignore[arg-type]
-        return node  # type: ignore[return-value]
-
-
 def parse_query(query: str) -> Node:
     """The query's syntax tree, or QueryError naming the column of the problem."""
+    return parse_queries([query])[0]
+
+
+def parse_queries(queries: Sequence[str]) -> list[Node]:
+    """The syntax trees of many queries, taken from the parse cache where it holds them.
+
+    Parsing with lark is most of an analysing command's start-up (importing lark, building
+    the parser from the grammar, a rule pack of forty queries): about a tenth of a second
+    each time a cron run starts. The cache (``nlp.disk_cache``) keeps the trees of queries
+    that parsed, keyed by the parser's own source, so a change to the grammar or to how
+    trees are built starts a new one; a query that does not parse is never cached and
+    raises as always."""
+    path = default_cache_dir() / f"queries-{_parser_key()}.json"
+    cached = read_json(path, "query") or {}
+    nodes: list[Node] = []
+    fresh: dict[str, Any] = {}
+    for query in queries:
+        node = _from_json(cached.get(query)) if isinstance(cached, dict) else None
+        if node is None:
+            node = _checked(query)
+            fresh[query] = _to_json(node)
+        nodes.append(node)
+    if fresh:
+        kept = cached if isinstance(cached, dict) and len(cached) < _MAX_CACHED else {}
+        write_json(path, {**kept, **fresh}, "query")
+    return nodes
+
+
+_MAX_CACHED = 5000  # queries kept in the parse cache before it starts over
+
+
+def _checked(query: str) -> Node:
+    from nlp.query_parser import syntax_tree
+
     if not query.strip():
         raise QueryError("empty query")
-    try:
-        tree = _PARSER.parse(query)
-        node = _Build().transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, QueryError):
-            raise exc.orig_exc from None
-        raise
-    except UnexpectedCharacters as exc:
-        raise QueryError(f"unexpected character {query[exc.pos_in_stream]!r}", exc.column) from None
-    except UnexpectedEOF:
-        raise QueryError(_TOO_EARLY, len(query) + 1) from None
-    except UnexpectedInput as exc:
-        token = getattr(exc, "token", None)
-        if token is None or token.type == "$END":
-            raise QueryError(_TOO_EARLY, len(query.rstrip()) + 1) from None
-        raise QueryError(_explain_unexpected(token), exc.column) from None
-    if isinstance(node, Term | Near | Or | And) and not positive_terms(node):
-        raise QueryError("the query needs at least one term outside NOT")
-    if isinstance(node, Not):
+    node = syntax_tree(query)
+    if isinstance(node, Not) or not positive_terms(node):
         raise QueryError("the query needs at least one term outside NOT")
     return node
 
 
-_TOO_EARLY = "the query ends too early (an operator or '(' without its operand)"
+@lru_cache(maxsize=1)
+def _parser_key() -> str:
+    """The parser module's source, hashed without importing it (that imports lark)."""
+    spec = importlib.util.find_spec("nlp.query_parser")
+    source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
+    return hashlib.sha256(source + _CACHE_FORMAT).hexdigest()[:24]
 
 
-def _explain_unexpected(token: Token) -> str:
-    if token.type in {"WORD", "PHRASE", "PREFIX"}:
-        return (
-            f"{token!s} follows another term without an operator: quote a phrase "
-            '("lừa đảo") or join terms with AND / OR / NEAR/n'
-        )
-    return f"unexpected {token!s}"
+_CACHE_FORMAT = b"1"  # how trees are written below
+
+
+def _to_json(node: Node) -> list[Any]:
+    if isinstance(node, Term):
+        return ["t", node.text, node.prefix]
+    if isinstance(node, Not):
+        return ["not", _to_json(node.operand)]
+    if isinstance(node, Near):
+        return ["near", _to_json(node.left), _to_json(node.right), node.distance]
+    return ["and" if isinstance(node, And) else "or", [_to_json(c) for c in node.operands]]
+
+
+def _from_json(data: Any) -> Node | None:
+    """The tree written by ``_to_json``; None for anything else (an old or damaged file)."""
+    try:
+        kind = data[0]
+        if kind == "t" and isinstance(data[1], str) and isinstance(data[2], bool):
+            return Term(data[1], data[2])
+        if kind == "not":
+            operand = _from_json(data[1])
+            return None if operand is None else Not(operand)
+        if kind == "near" and type(data[3]) is int:
+            left, right = _from_json(data[1]), _from_json(data[2])
+            return None if left is None or right is None else Near(left, right, data[3])
+        if kind in ("and", "or"):
+            operands = [_from_json(c) for c in data[1]]
+            if not operands or any(o is None for o in operands):
+                return None
+            return (And if kind == "and" else Or)(tuple(operands))  # type: ignore[arg-type]
+    except (TypeError, IndexError, KeyError):
+        return None
+    return None
 
 
 def terms(node: Node) -> list[Term]:
@@ -271,7 +249,7 @@ class CompiledQueries:
     queries' terms are checked and evaluated."""
 
     def __init__(self, queries: Sequence[str]) -> None:
-        self.nodes = [parse_query(q) for q in queries]
+        self.nodes = parse_queries(queries)
         keys: dict[tuple[str, bool], int] = {}
         for node in self.nodes:
             for term in terms(node):
@@ -291,11 +269,20 @@ class CompiledQueries:
         bit = itertools.count()
         numbered = [[(next(bit), need) for need in query] for query in requirements]
         self._needs = [sum(1 << k for k, _ in query) for query in numbered]
+        meets: dict[int, int] = {}  # term id -> the requirements it meets
+        for query in numbered:
+            for k, need in query:
+                for tid in need:
+                    meets[tid] = meets.get(tid, 0) | 1 << k
+        used_by: dict[int, int] = {}  # term id -> the queries that use it
+        for q, used in enumerate(self._uses):
+            for tid in used:
+                used_by[tid] = used_by.get(tid, 0) | 1 << q
         self._masks: dict[int, tuple[int, int]] = {}
         for entries in self._matcher.entry_groups():
             ids = {payload for entry in entries for _, _, payload in entry.values}
-            met = sum(1 << k for query in numbered for k, need in query if ids & need)
-            users = sum(1 << q for q, used in enumerate(self._uses) if ids & used)
+            met = functools.reduce(operator.or_, (meets.get(t, 0) for t in ids), 0)
+            users = functools.reduce(operator.or_, (used_by.get(t, 0) for t in ids), 0)
             self._masks[id(entries)] = (met, users)
 
     def __len__(self) -> int:

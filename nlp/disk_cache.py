@@ -1,0 +1,54 @@
+"""JSON files kept between runs, for what every analysing command would otherwise rebuild at
+start-up (the gazetteer of the watched places, the parsed rule queries).
+
+They live under $PRESS_MONITOR_CACHE, else $XDG_CACHE_HOME/press-monitor, else
+~/.cache/press-monitor: the running user's own directory, never a shared one. A file that
+cannot be read or written is rebuilt or skipped, never an error: a cache only saves time.
+Files are written to a temporary name and renamed, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    explicit = os.environ.get("PRESS_MONITOR_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "press-monitor"
+
+
+def read_json(path: Path, what: str) -> Any | None:
+    """The file's data; None when it is absent or unreadable (then said in the log)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("%s cache %s unreadable (%s); rebuilding it", what, path, exc)
+        return None
+
+
+def write_json(path: Path, data: Any, what: str) -> None:
+    temporary: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+        ) as handle:
+            temporary = handle.name
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError as exc:
+        log.info("%s cache %s not written: %s", what, path, exc)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)

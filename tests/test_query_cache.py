@@ -1,0 +1,88 @@
+"""The parse cache of rule queries: a second process gets the same trees without lark, a
+damaged cache is rebuilt, and a query that does not parse is refused as always."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlp.query import And, Near, Not, Or, QueryError, Term, parse_queries
+from tests.helpers import ROOT
+
+# Parses the shipped rule pack's queries and says whether lark was imported.
+_CHILD = """
+import json, sys
+from monitor.config import load_config
+from monitor.wiring import ruleset
+from nlp.query import parse_queries, _to_json
+queries = [rule.query for rule in ruleset(load_config(sys.argv[1])).queries]
+trees = [_to_json(node) for node in parse_queries(queries)]
+print(json.dumps({"lark": "lark" in sys.modules, "trees": trees, "count": len(queries)}))
+"""
+
+
+def _run(cache: Path) -> dict[str, object]:
+    env = {**os.environ, "PRESS_MONITOR_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(ROOT / "config.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_second_process_reads_the_trees_without_lark(tmp_path: Path) -> None:
+    first = _run(tmp_path)
+    second = _run(tmp_path)
+    assert first["lark"] is True and second["lark"] is False
+    assert first["count"] > 20  # the shipped pack's queries
+    assert second["trees"] == first["trees"]
+
+
+QUERIES = ['"lừa đảo" NEAR/5 ("công an" OR ck*)', 'NOT "Ngọc Hồi" AND (an OR "zalo.me")']
+TREES = [
+    Near(Term("lừa đảo"), Or((Term("công an"), Term("ck", prefix=True))), 5),
+    And((Not(Term("Ngọc Hồi")), Or((Term("an"), Term("zalo.me"))))),
+]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not json",
+        json.dumps({QUERIES[0]: ["t", 5, False], QUERIES[1]: ["near", ["t", "x", False]]}),
+        json.dumps({QUERIES[0]: ["and", []], QUERIES[1]: "x"}),
+        json.dumps(["a list"]),
+    ],
+)
+def test_a_damaged_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    monkeypatch.setenv("PRESS_MONITOR_CACHE", str(tmp_path))
+    assert parse_queries(QUERIES) == TREES
+    (cache,) = tmp_path.glob("queries-*.json")
+    cache.write_text(damage, encoding="utf-8")
+    assert parse_queries(QUERIES) == TREES
+    assert parse_queries(QUERIES) == TREES  # and written again, readable
+    assert set(json.loads(cache.read_text(encoding="utf-8"))) == set(QUERIES)
+
+
+def test_a_bad_query_is_refused_with_its_column_beside_cached_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRESS_MONITOR_CACHE", str(tmp_path))
+    parse_queries(QUERIES)
+    with pytest.raises(QueryError, match="column 11"):
+        parse_queries([*QUERIES, '"lừa đảo" "công an"'])
+    with pytest.raises(QueryError, match="at least one term outside NOT"):
+        parse_queries(["NOT ck"])
+    cached = json.loads(next(tmp_path.glob("queries-*.json")).read_text(encoding="utf-8"))
+    assert set(cached) == set(QUERIES)  # nothing that failed was kept
