@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 # Tests serve their fixtures from 127.0.0.1, which the fetch guard refuses unless allowed.
 LOCAL_HOSTS = ["127.0.0.1"]
+
+
+def run_python_json(code: str, cache: Path, *args: str, timeout: float = 300) -> Any:
+    """Run ``code`` in a fresh interpreter with its own disk cache; its last stdout line as
+    JSON (what a second command of a user would see of the caches the first one left)."""
+    env = {**os.environ, "PRESS_MONITOR_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def base_config() -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 
 import nlp.gazetteer as gazetteer_module
 from nlp.gazetteer import build_gazetteer, conflicting_places
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_python_json
 
 ARGS = ("Kon Tum", "Ngọc Hồi", ["Bờ Y"])
 
@@ -33,16 +33,7 @@ print(json.dumps({"underthesea": "underthesea" in sys.modules, "places": places,
 
 
 def run_child(cache: Path) -> dict[str, object]:
-    env = {**os.environ, "PRESS_MONITOR_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(ROOT / "config.yaml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_python_json(_CHILD, cache, str(ROOT / "config.yaml"))  # type: ignore[no-any-return]
 
 
 def test_second_process_gets_the_gazetteer_without_underthesea(tmp_path: Path) -> None:

@@ -4,15 +4,12 @@ damaged cache is rebuilt, and a query that does not parse is refused as always."
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nlp.query import And, Near, Not, Or, QueryError, Term, parse_queries
-from tests.helpers import ROOT
+from tests.helpers import ROOT, run_python_json
 
 # Parses the shipped rule pack's queries and says whether lark was imported.
 _CHILD = """
@@ -27,16 +24,7 @@ print(json.dumps({"lark": "lark" in sys.modules, "trees": trees, "count": len(qu
 
 
 def _run(cache: Path) -> dict[str, object]:
-    env = {**os.environ, "PRESS_MONITOR_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(ROOT / "config.yaml")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_python_json(_CHILD, cache, str(ROOT / "config.yaml"))  # type: ignore[no-any-return]
 
 
 def test_a_second_process_reads_the_trees_without_lark(tmp_path: Path) -> None:
