@@ -7,14 +7,14 @@ are only rendered when they are http(s), so a crafted ``javascript:`` link stays
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alerts.explain import MISSING, explain, explanation_lines
 from alerts.labels import CATEGORY_LABELS, STATUS_LABELS
+from alerts.local_times import local_time
 from alerts.scores import format_probability, format_score
 
 if TYPE_CHECKING:
@@ -116,18 +116,6 @@ def _environment() -> Environment:
 
 
 ENV = _environment()
-
-
-def local_time(value: datetime | None, timezone: str) -> str:
-    if value is None:
-        return "không rõ"
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
-
-
-def local_date(value: datetime | None, timezone: str) -> str:
-    if value is None:
-        return "không rõ"
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y")
 
 
 def subject(view: DigestView) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from alerts.render import local_time as _local_time
+from alerts.local_times import local_time as _local_time
 from storage.db import Database
 from storage.models import Digest, RunSourceStat, Source, utcnow
 from storage.service_jobs import scheduled_jobs
