@@ -39,8 +39,9 @@ from alerts.delivery import (
     record,
 )
 from alerts.labels import STATUS_LABELS
+from alerts.local_times import local_date, local_time
 from alerts.periods import next_due
-from alerts.render import ENV, local_date, local_time, safe_url
+from alerts.render import ENV, safe_url
 from storage.db import Database
 from storage.localities import alert_locality_keys
 from storage.models import Alert, PressBulletin, PressDelivery, PressNote, utcnow

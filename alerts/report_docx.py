@@ -24,8 +24,8 @@ from docx.text.paragraph import Paragraph
 
 from alerts import charts
 from alerts.labels import CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS
+from alerts.local_times import local_date
 from alerts.overview import VIETNAM, Figures
-from alerts.render import local_date
 
 if TYPE_CHECKING:
     from alerts.report import Period, ReportOptions

@@ -11,9 +11,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.explain import explanation_lines
+from alerts.local_times import local_time
 from alerts.queue import by_second_opinion
 from alerts.recurring import link_views
-from alerts.render import local_time
 from alerts.scores import format_probability, format_score, round_score
 from alerts.stories import spread
 from storage.claims import matches_for, reposts_of

@@ -26,8 +26,9 @@ from alerts.labels import (
     STATUS_LABELS,
     note_label,
 )
+from alerts.local_times import local_date, local_time
 from alerts.queue import STATUSES
-from alerts.render import local_date, local_time, safe_url
+from alerts.render import safe_url
 from alerts.scores import format_probability, format_score
 from storage.db import Database
 from web import (
