@@ -87,20 +87,24 @@ class _FoldTable(dict[int, str]):
         self[code] = self._plain[code] = value
         return value
 
-    def translate(self, text: str) -> str:
-        """``text.translate(self)``, through a plain dict kept beside the table: CPython
-        looks characters up in a dict subclass a third slower, and this is the one pass over
-        every character of every item. A character the table has not seen stays as it is in
-        that pass; it is then folded into the table and the text translated again."""
+    def translate(self, text: str) -> tuple[str, str]:
+        """``text.translate(self)`` and the characters outside ASCII left in it.
+
+        Through a plain dict kept beside the table: CPython looks characters up in a dict
+        subclass a third slower, and this is the one pass over every character of every
+        item. A character the table has not seen stays as it is in that pass; it is then
+        folded into the table and the text translated again."""
         folded = text.translate(self._plain)
         if folded.isascii():
-            return folded
-        unseen = [c for c in _non_ascii_chars(folded) if ord(c) not in self]
+            return folded, ""
+        rest = _non_ascii_chars(folded)
+        unseen = [c for c in rest if ord(c) not in self]
         if not unseen:
-            return folded
+            return folded, rest
         for char in unseen:
             self.__missing__(ord(char))
-        return text.translate(self._plain)
+        folded = text.translate(self._plain)
+        return folded, _non_ascii_chars(folded)
 
     def _compute(self, char: str) -> str:
         folded = self._fold(char)
@@ -482,9 +486,11 @@ def _non_ascii_chars(text: str, encoded: bytes | None = None) -> str:
     return "".join(chars)
 
 
-def _has_foreign_letter(folded: str) -> bool:
-    """``_FOREIGN.search(folded)``, faster: a non-ASCII word character that is no digit."""
-    return any(c.isalnum() and not c.isdecimal() for c in _non_ascii_chars(folded))
+def _has_foreign_letter(folded: str, rest: str | None = None) -> bool:
+    """``_FOREIGN.search(folded)``, faster: a non-ASCII word character that is no digit;
+    ``rest``: the non-ASCII characters of ``folded`` when already known."""
+    chars = _non_ascii_chars(folded) if rest is None else rest
+    return any(c.isalnum() and not c.isdecimal() for c in chars)
 
 
 def fold_char(char: str) -> str:
@@ -496,8 +502,8 @@ def fold(text: str) -> str:
     """The folded form alone, for keywords and comparisons (whitespace kept as it is)."""
     table = _table(True, look_alikes=True)
     if _REMOVED not in text:
-        folded = table.translate(text)
-        if _REMOVED not in folded and not _has_foreign_letter(folded):
+        folded, rest = table.translate(text)
+        if _REMOVED not in folded and not _has_foreign_letter(folded, rest):
             return folded
     builder = _Builder()
     builder.plain(text, 0, len(text), table, evasion=True)
@@ -577,8 +583,8 @@ class _Builder:
         if _REMOVED in segment:
             self._char_by_char(segment, start, table)
             return
-        folded = table.translate(segment)
-        if table.look_alikes and _has_foreign_letter(folded):
+        folded, rest = table.translate(segment)
+        if table.look_alikes and _has_foreign_letter(folded, rest):
             folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
             self.emit(folded, start)
