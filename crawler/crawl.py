@@ -20,7 +20,7 @@ keeps what the subprocess gives:
 
 Scrapy's logging set-up (a root handler, its own levels) is not installed: the caller's
 logging stays, and the crawl's loggers are held at the crawl's LOG_LEVEL while it runs.
-Signal handlers, logger levels and garbage-collector settings are restored afterwards.
+Signal handlers, logger levels and garbage-collector thresholds are restored afterwards.
 """
 
 from __future__ import annotations
@@ -255,11 +255,14 @@ def _crawl_loggers(level: int) -> Iterator[None]:
 
 @contextmanager
 def _gc_tuned() -> Iterator[None]:
+    """``tune_gc`` for the crawl, the thresholds restored after it. What was frozen stays
+    frozen: in a one-shot process it is the modules and the configuration, alive until the
+    process exits, and the collections after the crawl (the last one at exit included) need
+    not walk them again; unfreezing cost about 8% of a collection's CPU time."""
     before = tune_gc()
     try:
         yield
     finally:
-        gc.unfreeze()
         gc.set_threshold(*before)
 
 
