@@ -142,6 +142,9 @@ def crawl_here(
         errors, timed_out, signum = _run(
             database_url, run_id, overrides, sources, timeout, spiders or ["feeds"]
         )
+    except Exception as exc:  # as a crawler subprocess that dies: the run fails, with why
+        log.exception("the crawl failed")
+        raise CollectionError(f"the crawl failed: {type(exc).__name__}: {exc}") from exc
     finally:
         if lock is not None:
             lock.close()
