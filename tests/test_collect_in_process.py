@@ -1,5 +1,6 @@
 """One-shot commands crawl in their own process (crawler/crawl.py): the same items as the
-crawler subprocess, the run timeout, errors counted, SIGTERM finishing in-flight work.
+crawler subprocess, the run timeout, errors counted, SIGTERM finishing in-flight work, the
+crawl lock held on PostgreSQL.
 
 The CLI runs as a real process against local HTTP servers; every wait has a deadline.
 """
@@ -24,6 +25,7 @@ from monitor.fixture_server import FixtureServer, copy_with_base
 from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Item
+from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.helpers import base_config, run_cli, start
 
 pytestmark = pytest.mark.slow
@@ -215,3 +217,31 @@ def test_sigterm_finishes_the_in_flight_request_and_ends_the_command(
     finally:
         db.dispose()
     assert runs(tmp_path / "pm.db") == [("collect", "interrupted")]
+
+
+@pytest.mark.postgres
+def test_an_in_process_crawl_on_postgresql_holds_the_crawl_lock(
+    pg_url: str, server: FixtureServer, hang: Hang, tmp_path: Path
+) -> None:
+    url, schema = pg_schema_url(pg_url)
+    try:
+        config = config_file(tmp_path, hang_source(server.base_url))
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        config.write_text(yaml.safe_dump({**data, "database_url": url}), encoding="utf-8")
+        collecting = start(config, "collect")
+        try:
+            wait_for(hang.asked.is_set, timeout=90)  # crawling now, in that process
+            # no service starts beside a running crawl, as with a crawler subprocess
+            beside = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
+            assert beside.returncode == 75, beside.stderr[-3000:]
+            assert "crawl lock" in beside.stderr
+            hang.release.set()
+            _out, err = collecting.communicate(timeout=90)
+        finally:
+            if collecting.poll() is None:
+                os.killpg(collecting.pid, signal.SIGKILL)
+        assert collecting.returncode == 0, err[-3000:]
+        after = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
+        assert after.returncode == 0, after.stderr[-3000:]
+    finally:
+        drop_pg_schema(pg_url, schema)
