@@ -161,7 +161,7 @@ def press_monitor(feed_urls: list[str], db_path: Path) -> dict[str, int]:
     config = config.model_copy(
         update={"sources": sources, "database_url": db.url, "crawler": crawler}
     )
-    result = collect(db, config)
+    result = collect(db, config, in_process=True)  # as `press-monitor collect` does
     db.dispose()
     per = result.per_source.values()
     return {

@@ -1,7 +1,8 @@
 """`python -m crawler`: one collection run in this process, then exit.
 
 The service starts this as a subprocess for every collection, because a Twisted reactor
-cannot be restarted within one process. The database URL comes from the environment
+cannot be restarted within one process (one-shot commands crawl in their own process
+instead: crawler/crawl.py). The database URL comes from the environment
 (PRESS_MONITOR_DATABASE_URL), never from the command line, where `ps` would show its
 password.
 
@@ -14,11 +15,19 @@ died before it was taken.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import logging
 import os
 import sys
-from typing import Any
+
+from crawler.crawl import (
+    crawl_errors,
+    crawl_settings,
+    hold_crawl_lock,
+    log_level,
+    set_crawl_log_levels,
+    tune_gc,
+)
 
 DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
 PARENT_PID_ENV = "PRESS_MONITOR_PARENT_PID"
@@ -35,65 +44,30 @@ def main(argv: list[str] | None = None) -> int:
     database_url = os.environ.get(DATABASE_URL_ENV)
     if not database_url:
         parser.error(f"{DATABASE_URL_ENV} is not set")
-    guard = _hold_crawl_lock(database_url)
+    guard = hold_crawl_lock(database_url)
     if os.environ.get(PARENT_PID_ENV) and os.getppid() != int(os.environ[PARENT_PID_ENV]):
         print("the service that started this crawl is gone; not crawling", file=sys.stderr)
         return 1
 
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
 
-    settings = get_project_settings()
-    settings.update(json.loads(args.settings), priority="cmdline")
-    settings.set("PRESS_MONITOR_DATABASE_URL", database_url, priority="cmdline")
-    if args.run_id:
-        settings.set("PRESS_MONITOR_RUN_ID", args.run_id, priority="cmdline")
+    settings = crawl_settings(database_url, args.run_id, json.loads(args.settings))
     process = CrawlerProcess(settings)
+    # Scrapy's root handler drops records under LOG_LEVEL; with the loggers at that level
+    # they are not even made.
+    logging.getLogger().setLevel(log_level(settings))
+    set_crawl_log_levels(log_level(settings))
     crawlers = []
     for spider in args.spiders.split(","):
         crawler = process.create_crawler(spider)
         crawlers.append(crawler)
         process.crawl(crawler, sources=args.sources)
-    _tune_gc()
+    tune_gc()
     process.start()
-    # Scrapy logs exceptions from callbacks and pipelines and carries on; a run that lost
-    # data that way must not look successful to the caller. (A source that fails is not
-    # such an error: it is recorded against the source.)
-    errors = sum(
-        (c.stats.get_value(key, 0) or 0)
-        for c in crawlers
-        if c.stats
-        for key in ("spider_exceptions/count", "press_monitor/pipeline_errors")
-    )
+    errors = crawl_errors(crawlers)
     if guard is not None:
         guard.close()
     return 1 if errors else 0
-
-
-def _tune_gc() -> None:
-    """Fewer garbage collections during the crawl: what start-up made (Scrapy, Twisted,
-    SQLAlchemy, trafilatura and their modules) is frozen out of every later collection, and
-    the youngest generation is collected every 10,000 allocations instead of 700. Twisted's
-    Deferreds and Scrapy's requests are many short-lived objects: the default spent about
-    6% of a crawl's CPU time in collections, this about 2%."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-
-def _hold_crawl_lock(database_url: str) -> Any:
-    """On PostgreSQL, a connection holding the shared crawl lock for this process's life."""
-    if not database_url.startswith("postgresql"):
-        return None
-    from sqlalchemy import create_engine
-
-    from storage.locks import CRAWL_KEY, advisory
-
-    conn = create_engine(database_url).connect()
-    advisory(conn, "pg_advisory_lock_shared", CRAWL_KEY)
-    conn.commit()
-    return conn
 
 
 if __name__ == "__main__":

@@ -35,6 +35,17 @@ class CollectionError(RuntimeError):
     """The crawler process itself failed (not one source: those are recorded per source)."""
 
 
+class CrawlStopped(CollectionError):
+    """An in-process crawl (crawler/crawl.py) ended by SIGTERM or SIGINT, in-flight work
+    finished; the command that ran it should end too."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(
+            f"crawl stopped by {signal.Signals(signum).name}; in-flight requests were finished"
+        )
+
+
 def crawl_command(
     run_id: int,
     settings: dict[str, Any],

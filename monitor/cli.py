@@ -6,6 +6,8 @@ import importlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +149,25 @@ def collect(ctx: Context, sources: tuple[str, ...]) -> None:
     unknown = set(sources) - {s.name for s in ctx.config.sources}
     if unknown:
         raise click.UsageError(f"unknown source(s): {', '.join(sorted(unknown))}")
-    result = do_collect(ctx.db, ctx.config, sources, progress=_progress())
+    with _crawl_stopped_exits():
+        # one-shot: the crawl runs in this process (no second interpreter)
+        result = do_collect(ctx.db, ctx.config, sources, progress=_progress(), in_process=True)
     _print_collect(result)
     if result.error:
         raise SystemExit(1)
+
+
+@contextmanager
+def _crawl_stopped_exits() -> Iterator[None]:
+    """A crawl in this process ended by SIGTERM or Ctrl-C (its run recorded as interrupted,
+    in-flight work finished): one line, and the exit status of that signal."""
+    from crawler.runner import CrawlStopped
+
+    try:
+        yield
+    except CrawlStopped as exc:
+        click.echo(f"press-monitor: {exc}", err=True)
+        raise SystemExit(128 + exc.signum) from None
 
 
 def _print_collect(result: Any) -> None:
@@ -286,8 +303,10 @@ def run(ctx: Context, once: bool, roles: tuple[str, ...]) -> None:
         raise SystemExit(2)
     try:
         if once:
-            with InstanceLock(ctx.db):
-                result = run_cycle(ctx.db, ctx.config, Path.cwd(), progress=_progress())
+            with InstanceLock(ctx.db), _crawl_stopped_exits():
+                result = run_cycle(
+                    ctx.db, ctx.config, Path.cwd(), progress=_progress(), in_process=True
+                )
             _print_collect(result.collect)
             click.echo(analysis_summary(result.analysis))
             click.echo(_describe_digest(result.digest))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.runner import CollectionError, crawl
+from crawler.runner import CollectionError, CrawlStopped, crawl
 from crawler.sources import SPIDER_FOR_KIND
 from monitor.config import Config
 from monitor.instance import crawl_inheritance
@@ -58,32 +58,58 @@ def close_stale_runs(db: Database) -> None:
 
 
 def collect(
-    db: Database, config: Config, sources: Sequence[str] = (), progress: Reporter | None = None
+    db: Database,
+    config: Config,
+    sources: Sequence[str] = (),
+    progress: Reporter | None = None,
+    *,
+    in_process: bool = False,
 ) -> CollectResult:
     """Fetch due sources; ``progress`` (a terminal's printer, or None) hears each source as
-    it answers."""
+    it answers.
+
+    ``in_process``: crawl in this process instead of a `python -m crawler` subprocess, for
+    one-shot commands (`collect`, `run --once`) that have not run a crawl before: a Twisted
+    reactor runs once per process (crawler/crawl.py). A crawl ended by SIGTERM or Ctrl-C
+    is recorded as an interrupted run, then ``CrawlStopped`` is raised for the command to
+    end."""
     with db.session() as session:
         sync_sources(session, source_specs(config))
         run = start_run(session, "collect")
         run_id, started = run.id, run.started_at
     set_run(run_id)
     error = None
+    stopped: CollectionError | None = None
     try:
         with watch_sources(db, started, progress):
-            fds, env = crawl_inheritance()
-            crawl(
-                db.url,
-                run_id,
-                scrapy_settings(config),
-                sources,
-                timeout=config.crawler.run_timeout_seconds,
-                inherit_fds=fds,
-                extra_env=env,
-                spiders=_spiders(config, sources),
-            )
+            if in_process:
+                from crawler.crawl import crawl_here
+
+                crawl_here(
+                    db.url,
+                    run_id,
+                    scrapy_settings(config),
+                    sources,
+                    timeout=config.crawler.run_timeout_seconds,
+                    spiders=_spiders(config, sources),
+                )
+            else:
+                fds, env = crawl_inheritance()
+                crawl(
+                    db.url,
+                    run_id,
+                    scrapy_settings(config),
+                    sources,
+                    timeout=config.crawler.run_timeout_seconds,
+                    inherit_fds=fds,
+                    extra_env=env,
+                    spiders=_spiders(config, sources),
+                )
     except CollectionError as exc:
         error = str(exc)
         log.error("collection run %s failed: %s", run_id, exc)
+        if isinstance(exc, CrawlStopped):
+            stopped = exc
     with db.session() as session:
         per_source = _run_stats(session, run_id)
         totals = {
@@ -98,11 +124,13 @@ def collect(
                 "api_units",
             )
         }
-        finish_run(session, run_id, "failed" if error else "done", totals)
+        status = "interrupted" if stopped else "failed" if error else "done"
+        finish_run(session, run_id, status, totals)
     for name, stats in per_source.items():
         for reason in stats["error_reasons"]:
             log.warning("source %s: %s", name, reason, extra={"source": name})
-
+    if stopped is not None:
+        raise stopped
     return CollectResult(run_id, per_source, error)
 
 
@@ -142,13 +170,18 @@ def digest(db: Database, config: Config, base_dir: Path, force: bool = False) ->
 
 
 def run_cycle(
-    db: Database, config: Config, base_dir: Path, progress: Reporter | None = None
+    db: Database,
+    config: Config,
+    base_dir: Path,
+    progress: Reporter | None = None,
+    *,
+    in_process: bool = False,
 ) -> CycleResult:
-    """One full cycle; the caller holds the instance lock."""
+    """One full cycle; the caller holds the instance lock. ``in_process``: see ``collect``."""
     from monitor.analysis import analyze  # not at import: `collect` alone does not need it
 
     close_stale_runs(db)
-    collected = collect(db, config, progress=progress)
+    collected = collect(db, config, progress=progress, in_process=in_process)
     report = analyze(db, config, progress=progress)
     group_stories(db)
     outcome = digest(db, config, base_dir)
