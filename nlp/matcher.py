@@ -146,8 +146,10 @@ class PhraseMatcher(Generic[T]):
             for entry in entries:
                 if entry.whole:
                     end = view_end - 1  # the view is the folded text shifted by one
-                elif blanks[view_end + 1] == " ":
-                    continue  # its whole entry matched here too and reports it
+                elif view_end + 1 == len(blanks) or blanks[view_end + 1] == " ":
+                    # its whole entry matched here too and reports it; or the key ends in a
+                    # character the view blanks ("covid-*") and met the view's last space
+                    continue
                 else:
                     end = view_end
                 start = end - entry.length
