@@ -21,6 +21,7 @@ import os
 import sys
 
 from crawler.crawl import (
+    count_failed_starts,
     crawl_errors,
     crawl_settings,
     hold_crawl_lock,
@@ -57,14 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     # they are not even made.
     logging.getLogger().setLevel(log_level(settings))
     set_crawl_log_levels(log_level(settings))
-    crawlers = []
-    for spider in args.spiders.split(","):
-        crawler = process.create_crawler(spider)
-        crawlers.append(crawler)
-        process.crawl(crawler, sources=args.sources)
+    crawlers = [process.create_crawler(spider) for spider in args.spiders.split(",")]
+    failed = count_failed_starts(process, crawlers, args.sources.split(",") if args.sources else [])
     tune_gc()
     process.start()
-    errors = crawl_errors(crawlers)
+    errors = crawl_errors(crawlers) + len(failed)
     if guard is not None:
         guard.close()
     return 1 if errors else 0

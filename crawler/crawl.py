@@ -25,11 +25,13 @@ Signal handlers, logger levels and garbage-collector thresholds are restored aft
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -132,12 +134,19 @@ def crawl_here(
     a run that must fail (``CrawlStopped`` when a signal ended it)."""
     global _ran
     if _ran:
-        raise RuntimeError("a crawl already ran in this process; a Twisted reactor cannot restart")
+        raise CollectionError(
+            "a crawl already ran in this process; a Twisted reactor cannot restart"
+        )
     _ran = True
     # Round trip through JSON, as `python -m crawler --settings` receives them.
     overrides = json.loads(json.dumps(settings))
     log.debug("collection run %s: crawling in this process", run_id)
-    lock = hold_crawl_lock(database_url)
+    try:
+        lock = hold_crawl_lock(database_url)
+    except Exception as exc:  # the run is recorded as failed, not left running
+        raise CollectionError(
+            f"the shared crawl lock could not be taken: {type(exc).__name__}: {exc}"
+        ) from exc
     try:
         errors, timed_out, signum = _run(
             database_url, run_id, overrides, sources, timeout, spiders or ["feeds"]
@@ -156,8 +165,8 @@ def crawl_here(
         )
     if errors:
         raise CollectionError(
-            f"the crawl counted {errors} error(s) in spider callbacks or the storage pipeline "
-            "(logged above)"
+            f"the crawl counted {errors} error(s) in crawlers that could not start, spider "
+            "callbacks or the storage pipeline (logged above)"
         )
 
 
@@ -183,8 +192,7 @@ def _run(
         twisted_log.PythonLoggingObserver("twisted").start()
         runner = CrawlerRunner(settings)
         crawlers = [runner.create_crawler(name) for name in spiders]
-        for crawler in crawlers:
-            runner.crawl(crawler, sources=",".join(sources))
+        failed = count_failed_starts(runner, crawlers, sources)
         # as CrawlerProcess sets up its reactor: Scrapy's DNS cache and thread pool size
         resolver = build_from_crawler(
             load_object(settings["TWISTED_DNS_RESOLVER"]),
@@ -224,14 +232,73 @@ def _run(
             else:  # a second signal: at once
                 reactor.callFromThread(stop_now)
 
-        runner.join().addBoth(stop_now)
+        joined = runner.join()
+        joined.addBoth(stop_now)
+        if joined.called:  # no crawler started (each failed to): nothing to run
+            return len(failed), False, None
         if timeout:
             deadline = reactor.callLater(timeout, on_timeout)
-        with _signals(on_signal):
+        with _signals(on_signal), _hard_deadline(timeout):
             reactor.run(installSignalHandlers=False)
         if timeout and deadline.active():
             deadline.cancel()
-    return crawl_errors(crawlers), state["timed_out"], state["signum"]
+    return crawl_errors(crawlers) + len(failed), state["timed_out"], state["signum"]
+
+
+def count_failed_starts(runner: Any, crawlers: Sequence[Any], sources: Sequence[str]) -> list[Any]:
+    """Start the crawlers; the failures of those that could not start (a component that
+    does not import, a spider's set-up raising), logged and kept: each fails the run, as
+    the errors counted inside a crawl do. Scrapy only logs them."""
+    failed: list[Any] = []
+
+    def record(failure: Any) -> None:
+        log.error("a crawler failed: %s", failure.getErrorMessage())
+        failed.append(failure)
+
+    for crawler in crawlers:
+        runner.crawl(crawler, sources=",".join(sources)).addErrback(record)
+    return failed
+
+
+HARD_STOP_MARGIN_SECONDS = 5.0
+
+
+@contextmanager
+def _hard_deadline(timeout: float | None) -> Iterator[None]:
+    """A bound outside the reactor: the deadline and the signals are handled in the
+    reactor's thread, and a storage call blocked there (a row lock held elsewhere, a
+    database that stopped answering) holds them off. A subprocess crawl has its process
+    group killed at the deadline; in a one-shot process this thread ends the process
+    ``STOP_GRACE_SECONDS`` + ``HARD_STOP_MARGIN_SECONDS`` after it, and the next `run
+    --once` or service start records the run left running as interrupted
+    (``close_stale_runs``)."""
+    if not timeout:
+        yield
+        return
+    limit = timeout + STOP_GRACE_SECONDS + HARD_STOP_MARGIN_SECONDS
+
+    def end_process() -> None:
+        log.critical(
+            "the crawl did not stop %g s after the run timeout of %g s (blocked in a "
+            "database call?); ending the process",
+            limit - timeout,
+            timeout,
+        )
+        for handler in logging.getLogger().handlers:
+            with contextlib.suppress(Exception):
+                handler.flush()
+        os._exit(HARD_STOP_EXIT_CODE)
+
+    timer = threading.Timer(limit, end_process)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+HARD_STOP_EXIT_CODE = 70  # EX_SOFTWARE: the run did not end as a run should
 
 
 def log_level(settings: Any) -> int:

@@ -245,3 +245,95 @@ def test_an_in_process_crawl_on_postgresql_holds_the_crawl_lock(
         assert after.returncode == 0, after.stderr[-3000:]
     finally:
         drop_pg_schema(pg_url, schema)
+
+
+def test_a_crawl_blocked_in_a_database_call_ends_the_process_after_the_deadline(
+    pg_url: str, server: FixtureServer, hang: Hang, tmp_path: Path
+) -> None:
+    """The deadline is handled in the reactor's thread; a storage call blocked there (here a
+    row lock another session holds) must not keep the command, and its instance lock, past
+    the run timeout: a thread outside the reactor ends the process."""
+    import sqlalchemy as sa
+
+    from crawler.crawl import HARD_STOP_EXIT_CODE, HARD_STOP_MARGIN_SECONDS, STOP_GRACE_SECONDS
+
+    url, schema = pg_schema_url(pg_url)
+    engine = sa.create_engine(url)
+    try:
+        config = config_file(tmp_path, hang_source(server.base_url), run_timeout_seconds=2)
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        config.write_text(yaml.safe_dump({**data, "database_url": url}), encoding="utf-8")
+        collecting = start(config, "collect")
+        started = time.monotonic()
+        try:
+            wait_for(hang.asked.is_set, timeout=90)
+            with engine.connect() as locker:
+                # the source's row, which the pipeline updates once the feed answers
+                locker.execute(sa.text("SELECT * FROM sources FOR UPDATE")).fetchall()
+                hang.release.set()
+                _out, err = collecting.communicate(timeout=120)
+                elapsed = time.monotonic() - started
+                locker.rollback()
+        finally:
+            if collecting.poll() is None:
+                os.killpg(collecting.pid, signal.SIGKILL)
+        assert collecting.returncode == HARD_STOP_EXIT_CODE, err[-3000:]
+        assert "did not stop" in err
+        assert elapsed >= 2 + STOP_GRACE_SECONDS + HARD_STOP_MARGIN_SECONDS - 1
+        # the run it left running is closed as interrupted by the next cycle
+        after = run_cli("--config", str(config), "run", "--once", cwd=tmp_path)
+        assert after.returncode == 0, after.stderr[-3000:]
+        with engine.connect() as conn:
+            statuses = conn.execute(sa.text("SELECT status FROM runs ORDER BY id")).scalars()
+            assert next(iter(statuses)) == "interrupted"
+    finally:
+        engine.dispose()
+        drop_pg_schema(pg_url, schema)
+
+
+_START_FAILS = """
+import sys, time
+from crawler.crawl import crawl_here
+from crawler.runner import CollectionError
+from storage.db import Database
+db = Database(sys.argv[1])
+started = time.monotonic()
+try:
+    crawl_here(db.url, 1, {"EXTENSIONS": {"crawler.no_such_module.Ext": 500}}, timeout=60)
+    print("no error")
+except CollectionError as exc:
+    print(f"{time.monotonic() - started:.1f} {exc}")
+from crawler.runner import crawl
+try:  # the crawler subprocess of the service: the same start failure fails its run too
+    crawl(db.url, 2, {"EXTENSIONS": {"crawler.no_such_module.Ext": 500}}, timeout=60)
+    print("subprocess: no error")
+except CollectionError as exc:
+    print(f"subprocess: {str(exc).splitlines()[0]}")
+"""
+
+
+def test_a_crawler_that_cannot_start_fails_the_run_at_once(tmp_path: Path) -> None:
+    """Scrapy only logs a crawler that cannot start (here an extension that does not
+    import); the run fails at once instead of waiting for the deadline (in process) or
+    passing (the subprocess)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    db_url = f"sqlite:///{tmp_path / 'pm.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _START_FAILS, db_url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    here, there = done.stdout.strip().splitlines()[-2:]
+    seconds, _, message = here.partition(" ")
+    assert "could not start" in message, done.stdout + done.stderr[-2000:]
+    assert there.startswith("subprocess: crawler exited with 1"), there
+    assert float(seconds) < 30  # not the 60 s deadline
+    assert "no_such_module" in done.stderr
