@@ -33,7 +33,7 @@ def read_json(path: Path, what: str) -> Any | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # nested past the parser's depth
         log.warning("%s cache %s unreadable (%s); rebuilding it", what, path, exc)
         return None
 

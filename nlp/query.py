@@ -130,7 +130,7 @@ def parse_queries(queries: Sequence[str]) -> list[Node]:
     fresh: dict[str, Any] = {}
     for query in queries:
         node = _from_json(cached.get(query)) if isinstance(cached, dict) else None
-        if node is None:
+        if node is None or not _valid(node):  # a damaged or foreign entry: parsed again
             node = _checked(query)
             fresh[query] = _to_json(node)
         nodes.append(node)
@@ -154,12 +154,43 @@ def _checked(query: str) -> Node:
     return node
 
 
+def _valid(node: Node) -> bool:
+    """What the parser guarantees of every tree it gives, checked again on one read from
+    the cache: a file is data, and the user's cache directory is not the code."""
+    if isinstance(node, Not) or not positive_terms(node):
+        return False
+    return _within_limits(node)
+
+
+def _within_limits(node: Node) -> bool:
+    if isinstance(node, Term):
+        return bool(node.text.strip())
+    if isinstance(node, Not):
+        return _within_limits(node.operand)
+    if isinstance(node, Near):
+        return (
+            0 <= node.distance <= MAX_NEAR
+            and not isinstance(node.left, Not)
+            and not isinstance(node.right, Not)
+            and _within_limits(node.left)
+            and _within_limits(node.right)
+        )
+    return all(_within_limits(child) for child in node.operands)
+
+
+# The modules whose code decides what a query's tree is: the grammar and its builder, the
+# node classes and limits here, and the folding its checks use.
+_KEYED_MODULES = ("nlp.query_parser", "nlp.query", "nlp.normalize")
+
+
 @lru_cache(maxsize=1)
 def _parser_key() -> str:
-    """The parser module's source, hashed without importing it (that imports lark)."""
-    spec = importlib.util.find_spec("nlp.query_parser")
-    source = Path(spec.origin).read_bytes() if spec and spec.origin else b""
-    return hashlib.sha256(source + _CACHE_FORMAT).hexdigest()[:24]
+    """Those modules' sources, hashed without importing the parser (that imports lark)."""
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    for name in _KEYED_MODULES:
+        spec = importlib.util.find_spec(name)
+        digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else b"")
+    return digest.hexdigest()[:24]
 
 
 _CACHE_FORMAT = b"1"  # how trees are written below

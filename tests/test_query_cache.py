@@ -49,6 +49,16 @@ TREES = [
         json.dumps({QUERIES[0]: ["t", 5, False], QUERIES[1]: ["near", ["t", "x", False]]}),
         json.dumps({QUERIES[0]: ["and", []], QUERIES[1]: "x"}),
         json.dumps(["a list"]),
+        # trees the parser never gives: refused and parsed again
+        json.dumps({QUERIES[0]: ["not", ["t", "x", False]], QUERIES[1]: ["t", " ", False]}),
+        json.dumps(
+            {
+                QUERIES[0]: ["near", ["t", "a", False], ["t", "b", False], 100000],
+                QUERIES[1]: ["near", ["not", ["t", "a", False]], ["t", "b", False], 3],
+            }
+        ),
+        json.dumps({QUERIES[0]: "[" * 100_000}),
+        "[" * 100_000 + "]" * 100_000,  # nested deeper than the JSON reader goes
     ],
 )
 def test_a_damaged_cache_is_rebuilt(
