@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,29 @@ def start(config: Path, *args: str) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
+
+
+# One RSS item, for a feed that keeps a crawl waiting (HangingFeed).
+SLOW_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
+    b"<title>Tin ch\xe1\xba\xadm</title><link>http://127.0.0.1/cham/1.html</link>"
+    b"<description>Tin ch\xe1\xba\xadm</description></item></channel></rss>"
+)
+
+
+class HangingFeed:
+    """A FixtureServer route that answers only once released: a crawl is then known to be
+    in flight. ``asked`` is set when a request arrives."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.asked = threading.Event()
+
+    def __call__(self, h: BaseHTTPRequestHandler) -> None:
+        self.asked.set()
+        self.release.wait(120)
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.send_header("Content-Length", str(len(SLOW_FEED)))
+        h.end_headers()
+        h.wfile.write(SLOW_FEED)

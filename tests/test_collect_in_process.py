@@ -13,7 +13,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,33 +25,12 @@ from monitor.pipeline import collect
 from storage.db import Database
 from storage.models import Item
 from tests.conftest import drop_pg_schema, pg_schema_url
+from tests.helpers import HangingFeed as Hang
 from tests.helpers import base_config, run_cli, start
 
 pytestmark = pytest.mark.slow
 
 FEEDS = Path(__file__).with_name("fixtures") / "feeds"
-FEED = (
-    b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
-    b"<title>Tin ch\xe1\xba\xadm</title><link>http://127.0.0.1/cham/1.html</link>"
-    b"<description>Tin ch\xe1\xba\xadm</description></item></channel></rss>"
-)
-
-
-class Hang:
-    """A feed that answers only once released; ``asked`` is set when a request arrives."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.asked = threading.Event()
-
-    def __call__(self, h: BaseHTTPRequestHandler) -> None:
-        self.asked.set()
-        self.release.wait(120)
-        h.send_response(200)
-        h.send_header("Content-Type", "application/rss+xml")
-        h.send_header("Content-Length", str(len(FEED)))
-        h.end_headers()
-        h.wfile.write(FEED)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -24,30 +23,10 @@ from monitor.fixture_server import FixtureServer
 from monitor.pipeline import collect
 from storage.db import Database
 from tests.conftest import drop_pg_schema, pg_schema_url
+from tests.helpers import HangingFeed as Hang
 from tests.helpers import base_config, start
 
 pytestmark = pytest.mark.slow
-
-FEED = (
-    b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
-    b"<title>Tin ch\xe1\xba\xadm</title><link>http://127.0.0.1/cham/1.html</link>"
-    b"<description>Tin ch\xe1\xba\xadm</description></item></channel></rss>"
-)
-
-
-class Hang:
-    """A feed that answers only once released."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-
-    def __call__(self, h: BaseHTTPRequestHandler) -> None:
-        self.release.wait(120)
-        h.send_response(200)
-        h.send_header("Content-Type", "application/rss+xml")
-        h.send_header("Content-Length", str(len(FEED)))
-        h.end_headers()
-        h.wfile.write(FEED)
 
 
 @pytest.fixture
