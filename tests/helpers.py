@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,15 @@ class HangingFeed:
         h.send_header("Content-Length", str(len(SLOW_FEED)))
         h.end_headers()
         h.wfile.write(SLOW_FEED)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 90, every: float = 0.05) -> Any:
+    """Poll ``condition`` until it gives a true value (returned) or ``timeout`` seconds
+    pass (AssertionError): the tests wait for conditions, never for fixed times."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("condition not reached in time")

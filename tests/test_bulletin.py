@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,7 +29,7 @@ from alerts.queue import Verdict, change_status, set_published
 from storage.db import Database
 from storage.models import Alert, PressBulletin, PressDelivery, PressNote, utcnow
 from tests.factories import flagged_item
-from tests.helpers import write_config
+from tests.helpers import wait_for, write_config
 from tests.smtp_server import SmtpServer, free_port
 
 ANALYST, ANALYST_NAME = "tranthib", "Trần Thị Bình"
@@ -254,13 +252,6 @@ def test_entries_grouped_by_locality_when_there_are_several() -> None:
     assert "=== Địa bàn: Bờ Y ===" in text and "<h2>Địa bàn: Sa Loong</h2>" in html
     _, one, _ = render_bulletin(BulletinView(now, now, group_by_locality(entries[:1]), opts))
     assert "Địa bàn:" not in one  # one locality: no heading
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @pytest.mark.slow

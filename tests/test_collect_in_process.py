@@ -12,7 +12,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.models import Item
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.helpers import HangingFeed as Hang
-from tests.helpers import base_config, run_cli, start
+from tests.helpers import base_config, run_cli, start, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -46,16 +46,6 @@ def server(tmp_path: Path, hang: Hang) -> Iterator[FixtureServer]:
     with FixtureServer(site, routes={"/hang.rss": hang}) as s:
         copy_with_base(FEEDS, site, s.base_url)
         yield s
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 60) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def feed_sources(base: str) -> list[dict[str, object]]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from monitor.pipeline import collect
 from storage.db import Database
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.helpers import HangingFeed as Hang
-from tests.helpers import base_config, start
+from tests.helpers import base_config, start, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +40,6 @@ def server(hang: Hang) -> Iterator[FixtureServer]:
             yield s
         finally:
             hang.release.set()
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 60) -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def children(parent: int) -> list[int]:

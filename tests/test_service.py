@@ -20,7 +20,7 @@ import yaml
 
 from monitor.demo import SITE
 from monitor.fixture_server import FixtureServer, copy_with_base
-from tests.helpers import base_config, start
+from tests.helpers import base_config, start, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -112,15 +112,6 @@ def query(db: Path, sql: str, patience: float = 60) -> list[tuple]:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise AssertionError(f"could not read {db} ({exc}): {sql}") from exc
             time.sleep(0.2)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.3)
-    raise AssertionError("condition not reached in time")
 
 
 def test_service_cycles_reloads_config_and_stops_on_sigterm(
