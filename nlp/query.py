@@ -293,28 +293,7 @@ class CompiledQueries:
         ]
         self._plans = [_plan(node, keys) for node in self.nodes]
         self._uses = [frozenset(keys[(t.key, t.prefix)] for t in terms(n)) for n in self.nodes]
-        # Bit sets (Python ints), so a document's possible queries cost a few integer
-        # operations: bit k of a query's ``_needs`` is one of its requirements; an automaton
-        # word's mask holds the requirements its terms meet and the queries that use them.
-        requirements = [_requirements(plan) for plan in self._plans]
-        bit = itertools.count()
-        numbered = [[(next(bit), need) for need in query] for query in requirements]
-        self._needs = [sum(1 << k for k, _ in query) for query in numbered]
-        meets: dict[int, int] = {}  # term id -> the requirements it meets
-        for query in numbered:
-            for k, need in query:
-                for tid in need:
-                    meets[tid] = meets.get(tid, 0) | 1 << k
-        used_by: dict[int, int] = {}  # term id -> the queries that use it
-        for q, used in enumerate(self._uses):
-            for tid in used:
-                used_by[tid] = used_by.get(tid, 0) | 1 << q
-        self._masks: dict[int, tuple[int, int]] = {}
-        for entries in self._matcher.entry_groups():
-            ids = {payload for entry in entries for _, _, payload in entry.values}
-            met = functools.reduce(operator.or_, (meets.get(t, 0) for t in ids), 0)
-            users = functools.reduce(operator.or_, (used_by.get(t, 0) for t in ids), 0)
-            self._masks[id(entries)] = (met, users)
+        self._needs, self._masks = _bit_sets(self._plans, self._uses, self._matcher)
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -368,6 +347,34 @@ class CompiledQueries:
                 spans = sorted({text.span(*s) for occ in occs for s in occ.spans})
                 found.append(QueryHit(index, tuple(spans)))
         return found
+
+
+def _bit_sets(
+    plans: Sequence[Plan], uses: Sequence[frozenset[int]], matcher: PhraseMatcher[int]
+) -> tuple[list[int], dict[int, tuple[int, int]]]:
+    """Bit sets (Python ints), so that a document's possible queries cost a few integer
+    operations: each query's requirements as bits (``needs``), and for each automaton word
+    (by the identity of its entries, as ``scan`` gives them back) the requirements its terms
+    meet and the queries that use them (``masks``)."""
+    bit = itertools.count()
+    numbered = [[(next(bit), need) for need in _requirements(plan)] for plan in plans]
+    needs = [sum(1 << k for k, _ in query) for query in numbered]
+    meets: dict[int, int] = {}  # term id -> the requirements it meets
+    for query in numbered:
+        for k, need in query:
+            for tid in need:
+                meets[tid] = meets.get(tid, 0) | 1 << k
+    used_by: dict[int, int] = {}  # term id -> the queries that use it
+    for q, used in enumerate(uses):
+        for tid in used:
+            used_by[tid] = used_by.get(tid, 0) | 1 << q
+    masks: dict[int, tuple[int, int]] = {}
+    for entries in matcher.entry_groups():
+        ids = {payload for entry in entries for _, _, payload in entry.values}
+        met = functools.reduce(operator.or_, (meets.get(t, 0) for t in ids), 0)
+        users = functools.reduce(operator.or_, (used_by.get(t, 0) for t in ids), 0)
+        masks[id(entries)] = (met, users)
+    return needs, masks
 
 
 def _requirements(plan: Plan) -> tuple[frozenset[int], ...]:
