@@ -312,18 +312,31 @@ class CompiledQueries:
         """Queries that hold; ``accented`` and ``scanned`` as for PhraseMatcher.find."""
         if scanned is None:
             scanned = self._matcher.scan(text)
-        if not scanned:
+        live, kept = self._possible(scanned)
+        if not live:
             return []
+        wanted = frozenset().union(*[self._uses[index] for index in live])
+        hits = self._checked(text, kept, wanted, text.accented if accented is None else accented)
+        if not hits:
+            return []
+        return self._holding(text, hits, live)
+
+    def _possible(self, scanned: list[Scanned[int]]) -> tuple[list[int], list[Scanned[int]]]:
+        """The queries whose necessary terms all occur, and the hits of their terms."""
+        if not scanned:
+            return [], []
         masks = [self._masks[id(entries)] for _, entries in scanned]
         met = functools.reduce(operator.or_, [m for m, _ in masks])
         live = [index for index, needs in enumerate(self._needs) if met & needs == needs]
-        if not live:
-            return []
         live_bits = sum(1 << index for index in live)
         kept = [hit for hit, (_, users) in zip(scanned, masks, strict=True) if users & live_bits]
-        wanted = frozenset().union(*[self._uses[index] for index in live])
-        if accented is None:
-            accented = text.accented
+        return live, kept
+
+    def _checked(
+        self, text: FoldedText, kept: list[Scanned[int]], wanted: frozenset[int], accented: bool
+    ) -> list[tuple[int, int, int]]:
+        """(folded start, folded end, term id) of the wanted terms' hits that pass the word
+        boundary and diacritics checks, in order."""
         folded = text.folded
         hits = []
         for start, end, whole_word, entry in self._matcher.candidates(text, kept):
@@ -333,10 +346,14 @@ class CompiledQueries:
                 if same_word(phrase, text.surface(start, end), accented):
                     stop = end if whole_word else word_end(folded, end)
                     hits.append((start, stop, tid))
-        if not hits:
-            return []
         hits.sort()
-        occurrences = _term_occurrences(hits, folded)
+        return hits
+
+    def _holding(
+        self, text: FoldedText, hits: list[tuple[int, int, int]], live: list[int]
+    ) -> list[QueryHit]:
+        """The live queries that hold on these hits, with their spans in the original."""
+        occurrences = _term_occurrences(hits, text.folded)
         present = frozenset(occurrences)
         found = []
         for index in live:
