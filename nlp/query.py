@@ -48,7 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from nlp.disk_cache import default_cache_dir, read_json, write_json
 from nlp.matcher import PhraseMatcher, Scanned, same_word, word_end
@@ -253,9 +253,11 @@ def positive_terms(node: Node) -> list[Term]:
 # --- evaluation ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """Where a (sub)query holds: first and last word index, and its folded spans."""
+class Occurrence(NamedTuple):
+    """Where a (sub)query holds: first and last word index, and its folded spans.
+
+    A named tuple: one is made per term hit and per proximity pair, and a frozen dataclass
+    costs several times as much to build."""
 
     first: int
     last: int
