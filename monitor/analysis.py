@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -246,7 +246,10 @@ def _with_claims(
     if matching is None:
         return result, None
     candidate = matching.matcher.best(session, item.id, item.title, item.text)
-    changed, link = decide(asdict(result), candidate, matching.policy)
+    # the fields as they are, not asdict's deep copy (a third of a millisecond an item):
+    # decide builds new containers for whatever it changes
+    fields_now = {f.name: getattr(result, f.name) for f in fields(result)}
+    changed, link = decide(fields_now, candidate, matching.policy)
     return AnalysisResult(**changed), link
 
 

@@ -200,3 +200,40 @@ def test_an_item_is_matched_only_with_claims_stored_before_it() -> None:
     assert [h.key for h in index.query(repost, 0.45, below=3)] == [1]
     assert index.query(rumour, 0.45, below=1) == []  # the newer repost is not its source
     assert [h.key for h in index.query(rumour, 0.45)] == [1, 3]
+
+
+def test_deciding_a_match_never_changes_the_result_it_was_given() -> None:
+    """The analysis stage hands `decide` the result's own lists and dicts (no deep copy, a
+    third of a millisecond per item); every effect must build new ones instead."""
+    import copy
+
+    from alerts.recurring import Candidate, MatchAction, MatchPolicy, decide
+
+    def result(denial: bool) -> dict[str, object]:
+        match = {"rule": "r", "category": "denial" if denial else "scam", "weight": 2.0}
+        contribution = {"rule": "r", "category": "scam", "value": 2.0}
+        return {
+            "localities": [{"unit": "Xã Bờ Y"}],
+            "matches": [match],
+            "score": 2.0,
+            "flagged": False,
+            "explanation": {
+                "notes_vi": ["ghi chú"],
+                "contributions": [contribution],
+                "threshold": 3.0,
+                "trust_factor": 1.0,
+                "flagged": False,
+            },
+        }
+
+    changed_any = 0
+    for verdict, effect in (("verified_false", "flag"), ("verified_true", "lower"), ("x", "none")):
+        for denial in (False, True):
+            policy = MatchPolicy(actions={verdict: MatchAction(effect)})
+            given = result(denial)
+            before = copy.deepcopy(given)
+            changed, record = decide(given, Candidate(7, 3, verdict, False, 0.9), policy)
+            assert given == before, (verdict, effect, denial)
+            assert record is not None
+            changed_any += changed != before
+    assert changed_any == 6  # every effect wrote its note, into new containers
