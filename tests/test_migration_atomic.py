@@ -1,0 +1,69 @@
+"""A schema upgrade on SQLite is one transaction: a migration that fails (or a process
+killed) half way leaves the database as it was, so the next start migrates it cleanly
+instead of failing on "table already exists"."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import storage.db as storage_db
+from storage.db import Database
+
+_FAILING = '''"""A migration that creates a table, then fails."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("half_way", sa.Column("id", sa.Integer(), primary_key=True))
+    raise RuntimeError("failed half way")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def _tables(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        conn.close()
+    return sorted(name for (name,) in rows)
+
+
+def test_a_failed_upgrade_of_a_new_database_leaves_it_empty_and_the_next_start_migrates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations = tmp_path / "migrations"
+    shutil.copytree(storage_db.MIGRATIONS_DIR, migrations)
+    (head,) = storage_db.migration_heads()
+    (migrations / "versions" / "0999_fails.py").write_text(
+        _FAILING.replace("{head}", head), encoding="utf-8"
+    )
+    database = tmp_path / "pm.db"
+    monkeypatch.setattr(storage_db, "MIGRATIONS_DIR", migrations)
+    with pytest.raises(RuntimeError, match="failed half way"):
+        Database(f"sqlite:///{database}")
+    assert _tables(database) == []  # the seventeen migrations before it rolled back too
+
+    monkeypatch.setattr(
+        storage_db, "MIGRATIONS_DIR", Path(storage_db.__file__).with_name("migrations")
+    )
+    db = Database(f"sqlite:///{database}")
+    try:
+        assert "alembic_version" in _tables(database) and "items" in _tables(database)
+        assert storage_db.schema_is_current(db.engine)
+    finally:
+        db.dispose()
