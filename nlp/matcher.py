@@ -228,7 +228,7 @@ def accept(
         stop = end if whole_word else word_end(folded, end)
         o_start, o_end = text.span(start, stop)
         surface = text.original[o_start:o_end]
-        checked = surface if stop == end else text.original[slice(*text.span(start, end))]
+        checked = surface if stop == end else text.surface(start, end)
         if same_word(phrase, checked, accented):
             yield Hit(payload, phrase, surface, o_start, o_end, start, stop)
 
