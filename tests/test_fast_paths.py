@@ -56,12 +56,17 @@ _PIECES = [
 ]
 
 
+def _joined(pieces: list[str], count: int, longest: int, seed: int) -> list[str]:
+    """``count`` texts of 1 to ``longest`` pieces drawn at random (the same for a seed)."""
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(1, longest))) for _ in range(count)
+    ]
+
+
 def _texts(count: int) -> list[str]:
-    rng = random.Random(15)
-    texts = ["", "abc", "Ngọc Hồi", unicodedata.normalize("NFD", "Ngọc Hồi, Kon Tum")]
-    for _ in range(count):
-        texts.append("".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 80))))
-    return texts
+    fixed = ["", "abc", "Ngọc Hồi", unicodedata.normalize("NFD", "Ngọc Hồi, Kon Tum")]
+    return fixed + _joined(_PIECES, count, 80, seed=15)
 
 
 def _by_definition(text: str) -> bool:
@@ -180,10 +185,7 @@ _PHRASES = [
 
 
 def _match_texts(count: int) -> list[str]:
-    rng = random.Random(42)
-    return [
-        "".join(rng.choice(_MATCH_PIECES) for _ in range(rng.randint(1, 30))) for _ in range(count)
-    ]
+    return _joined(_MATCH_PIECES, count, 30, seed=42)
 
 
 def test_the_word_view_blanks_exactly_what_is_not_alphanumeric() -> None:
