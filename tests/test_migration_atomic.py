@@ -67,3 +67,30 @@ def test_a_failed_upgrade_of_a_new_database_leaves_it_empty_and_the_next_start_m
         assert storage_db.schema_is_current(db.engine)
     finally:
         db.dispose()
+
+
+def test_opening_a_new_database_waits_while_another_process_writes_it(tmp_path: Path) -> None:
+    """Switching a file to WAL needs an exclusive lock, and SQLite refuses it at once while
+    another connection writes (as a command migrating a new database does): opening waits
+    for it instead of failing with "database is locked"."""
+    import threading
+
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
+    database = tmp_path / "new.db"
+    writer = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE first_migration (id INTEGER PRIMARY KEY)")
+    done = threading.Timer(1.0, lambda: writer.execute("COMMIT"))
+    done.start()
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.execute(text("SELECT count(*) FROM first_migration")).scalar() == 0
+    finally:
+        done.join()
+        engine.dispose()
+        writer.close()
