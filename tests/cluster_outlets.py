@@ -9,6 +9,7 @@ local news. Content is generated from the path: nothing on disk, the same on eve
 
 from __future__ import annotations
 
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,8 +89,13 @@ def feed_xml(host: str, feed: int, entries: int) -> bytes:
 
 class _Handler(OutletHandler):
     entries = 2
+    # Every response waits this long, as over a network: a crawl then lasts long enough for
+    # a test to find a crawler holding leased requests (on loopback with no wait, a fast
+    # crawler could finish its share between two polls).
+    latency = 0.1
 
     def do_GET(self) -> None:
+        time.sleep(self.latency)
         host = self.headers.get("Host", "127.0.0.1")
         path = self.path.split("?")[0]
         if path.startswith("/feed-"):
