@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from nlp.disk_cache import default_cache_dir, read_json, write_json
-from nlp.normalize import fold
 
 # Bump when the code below changes what a gazetteer holds, so cached ones are rebuilt.
 GAZETTEER_VERSION = 2
@@ -158,6 +157,15 @@ def _load(path: Path) -> Gazetteer | None:
 def _store(path: Path, gazetteer: Gazetteer, conflicts: dict[str, list[str]]) -> None:
     data = {"places": [asdict(p) for p in gazetteer.places], "conflicts": conflicts}
     write_json(path, data, "gazetteer")
+
+
+def fold(text: str) -> str:
+    """``nlp.normalize.fold``, imported when first needed: a gazetteer read from its cache
+    (every command's check of the configured units, `status` included) folds nothing, and
+    the folding tables are the larger part of importing the gazetteer."""
+    from nlp.normalize import fold as fold_text
+
+    return fold_text(text)
 
 
 @cache

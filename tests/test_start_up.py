@@ -1,0 +1,69 @@
+"""Start-up of the command line: what a command loads before it does anything.
+
+`status` is run by cron and monitoring every few minutes and must answer at once
+(performance issue: at most twice the time of importing its four libraries), so these
+tests hold the pieces that keep it light: the collector's thresholds set before the heavy
+imports, and the gazetteer read from its cache without the folding tables.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+from monitor.launch import THRESHOLDS
+from tests.helpers import ROOT, run_python_json
+
+# Imports the entry module only, then runs `press-monitor --config PATH status` through it
+# and reports what was loaded and the collector's thresholds at each point.
+_STATUS = """
+import gc, json, sys
+default = gc.get_threshold()
+import monitor.launch
+before = {"cli": "monitor.cli" in sys.modules, "sqlalchemy": "sqlalchemy" in sys.modules,
+          "thresholds unchanged": gc.get_threshold() == default}
+sys.argv = ["press-monitor", "--config", sys.argv[1], "status"]
+try:
+    monitor.launch.main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print()
+print(json.dumps({"before": before, "code": code, "thresholds": gc.get_threshold(),
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in
+                                   ("nlp", "underthesea", "lark", "jinja2", "scrapy"))}))
+"""
+
+
+def _config(tmp_path: Path) -> Path:
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    database = tmp_path / "status.db"
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        text.replace("sqlite:///data/press-monitor.db", f"sqlite:///{database}"), "utf-8"
+    )
+    return path
+
+
+def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    cache = tmp_path / "cache"
+    run_python_json(_STATUS, cache, str(config))  # a first command fills the gazetteer cache
+    seen = run_python_json(_STATUS, cache, str(config))
+    # importing the entry point loads nothing heavy and leaves the collector as it was
+    assert seen["before"] == {
+        "cli": False,
+        "sqlalchemy": False,
+        "thresholds unchanged": True,
+    }
+    assert seen["code"] == 0
+    assert seen["thresholds"] == list(THRESHOLDS)
+    # the configured units are checked against the cached gazetteer: no folding tables,
+    # no underthesea, no rule-language parser, no templates, no crawler
+    assert seen["loaded"] == ["nlp", "nlp.disk_cache", "nlp.gazetteer", "nlp.regex_guard"]
+
+
+def test_the_console_script_is_the_launcher() -> None:
+    (script,) = metadata.entry_points(group="console_scripts", name="press-monitor")
+    assert script.value == "monitor.launch:main"
