@@ -17,7 +17,9 @@ wall time is the one to beat. press-monitor also reads robots.txt, throttles pol
 those costs are part of its figures.
 
 Each side runs in its own subprocess, so its CPU time (user + system, from the kernel) is
-its own and not the outlets' threads. Printed per latency: wall time and CPU time of each
+its own and not the outlets' threads; press-monitor's is `python -m monitor --config FILE
+collect`, as a user runs it (start-up included), on the shipped config.yaml with the feeds
+as its sources. Printed per latency: wall time and CPU time of each
 and their ratios, items and full texts of each and how many texts agree, and the share of
 304s when each collects a second time. Every response waits ``latency`` seconds first, as
 a stand-in for the network (20 ms: a nearby CMS; 150 ms: one reached across the internet).
@@ -35,6 +37,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import resource
 import sqlite3
 import subprocess
@@ -148,46 +151,63 @@ def peer(feed_urls: list[str], db_path: Path, interleave: bool = False) -> dict[
 
 
 # -- press-monitor ----------------------------------------------------------------------------
-def press_monitor(feed_urls: list[str], db_path: Path) -> dict[str, int]:
-    from monitor.config import Source, load_config
-    from monitor.pipeline import collect
-    from storage.db import Database
+def press_monitor_command(feed_urls: list[str], db_path: Path) -> list[str]:
+    """`press-monitor collect` as a user runs it, on the shipped config.yaml with these feeds
+    as its sources (written beside the database) and loopback outlets allowed."""
+    import yaml
 
-    config = load_config(ROOT / "config.yaml")
-    sources = [Source(name=f"bench-{i:04d}", kind="feed", url=u) for i, u in enumerate(feed_urls)]
-    db = Database(f"sqlite:///{db_path}")
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["sources"] = [
+        {"name": f"bench-{i:04d}", "kind": "feed", "url": url} for i, url in enumerate(feed_urls)
+    ]
+    config["database_url"] = f"sqlite:///{db_path}"
     # the outlets are on loopback addresses, which the fetch guard refuses unless allowed
-    crawler = config.crawler.model_copy(update={"allow_private_hosts": ["127.0.0.0/8"]})
-    config = config.model_copy(
-        update={"sources": sources, "database_url": db.url, "crawler": crawler}
-    )
-    result = collect(db, config, in_process=True)  # as `press-monitor collect` does
-    db.dispose()
-    per = result.per_source.values()
+    config["crawler"] = {**config.get("crawler", {}), "allow_private_hosts": ["127.0.0.0/8"]}
+    path = db_path.with_suffix(".yaml")
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return [sys.executable, "-m", "monitor", "--config", str(path), "collect"]
+
+
+_COLLECTED = re.compile(
+    r"^bench-\d+: \d+ requests, (\d+) not modified, (\d+) new, (\d+) updated, \d+ errors"
+)
+
+
+def collected(output: str) -> dict[str, int]:
+    """Feeds, 304s, new items and full texts from the lines `collect` prints per source."""
+    rows = [m.groups() for m in map(_COLLECTED.match, output.splitlines()) if m]
     return {
-        "feeds": len(result.per_source),
-        "not_modified": sum(s["not_modified"] for s in per),
-        "items": sum(s["new"] for s in per),
-        "full": sum(s["updated"] for s in per),
+        "feeds": len(rows),
+        "not_modified": sum(int(r[0]) for r in rows),
+        "items": sum(int(r[1]) for r in rows),
+        "full": sum(int(r[2]) for r in rows),
     }
 
 
 # -- measuring ----------------------------------------------------------------------------------
 def measured(side: str, feeds: list[str], db_path: Path) -> tuple[dict[str, int], float, float]:
     """Run one side in a subprocess; its result, wall time and CPU time (with its children)."""
+    if side == "press-monitor":
+        command, given = press_monitor_command(feeds, db_path), ""
+    else:
+        command = [sys.executable, __file__, "--side", side, "--db", str(db_path)]
+        given = json.dumps(feeds)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, __file__, "--side", side, "--db", str(db_path)],
-        input=json.dumps(feeds),
+        command,
+        input=given,
         capture_output=True,
         text=True,
         check=True,
+        cwd=db_path.parent,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    if side == "press-monitor":
+        return collected(out.stdout), wall, cpu
     return json.loads(out.stdout.strip().splitlines()[-1]), wall, cpu
 
 
@@ -248,17 +268,12 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--feeds-per-host", type=int, default=5)
     parser.add_argument("--entries", type=int, default=10)
-    parser.add_argument(
-        "--side", choices=("peer", "peer-interleaved", "press-monitor"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--side", choices=("peer", "peer-interleaved"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
         feeds = json.loads(sys.stdin.read())
-        if args.side == "press-monitor":
-            print(json.dumps(press_monitor(feeds, args.db)))
-        else:
-            print(json.dumps(peer(feeds, args.db, interleave=args.side == "peer-interleaved")))
+        print(json.dumps(peer(feeds, args.db, interleave=args.side == "peer-interleaved")))
         return
     for latency in (float(x) for x in args.latencies.split(",")):
         scenario(latency, args)
