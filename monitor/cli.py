@@ -180,7 +180,7 @@ def _print_collect(result: Any) -> None:
         if s["error_reasons"]:
             line += f" ({s['error_reasons'][0]})"
         if s.get("overflow"):
-            from monitor.summary import overflow_text
+            from monitor.status_report import overflow_text
 
             line += f"; {overflow_text(s['overflow'])}"
         click.echo(line)
@@ -382,7 +382,7 @@ def status(ctx: Context, as_json: bool) -> None:
     service.max_consecutive_failures times in a row, or the last digest failed, was
     refused, is uncertain or is stuck (for cron or monitoring)."""
     from monitor.instance import AlreadyRunning, InstanceLock
-    from monitor.summary import cluster_report, jobs_report, live_processes, status_report
+    from monitor.status_report import cluster_report, jobs_report, live_processes, status_report
 
     silent = ctx.config.cluster.dead_after_seconds
     if as_json:

@@ -10,9 +10,13 @@ from the URL's search_path).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 INSTANCE_KEY = 0x70726D6E  # "prmn"
 CRAWL_KEY = 0x70726D63  # "prmc"

@@ -7,7 +7,7 @@ happens only where analysts read them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -27,10 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-
-def utcnow() -> datetime:
-    """Naive UTC now, the storage convention."""
-    return datetime.now(UTC).replace(tzinfo=None)
+from storage.clock import utcnow  # the convention; many modules import it from here
 
 
 class Base(DeclarativeBase):

@@ -1,10 +1,11 @@
-"""What the running service has scheduled, readable by `status` from another process."""
+"""What the running service has scheduled, readable by `status` from another process
+(``storage.status.scheduled_jobs``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.models import ServiceJob, utcnow
@@ -23,10 +24,6 @@ def record_job_run(session: Session, job_id: str, outcome: str) -> None:
     row = session.get(ServiceJob, job_id)
     if row is not None:
         row.last_run_at, row.last_outcome = utcnow(), outcome[:500]
-
-
-def scheduled_jobs(session: Session) -> list[ServiceJob]:
-    return list(session.scalars(select(ServiceJob).order_by(ServiceJob.next_run_at)))
 
 
 def clear_jobs(session: Session) -> None:

@@ -12,7 +12,7 @@ from crawler.pipelines import StoragePipeline
 from monitor.config import Source, load_config
 from monitor.fixture_server import FixtureServer
 from monitor.pipeline import collect
-from monitor.summary import status_report
+from monitor.status_report import status_report
 from storage.db import Database
 from storage.items import EntryError, ItemData, upsert_items
 from storage.models import Item, RunSourceStat

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from monitor.config import Source, load_config
 from monitor.fixture_server import FixtureServer
 from monitor.pipeline import collect
-from monitor.summary import status_report
+from monitor.status_report import status_report
 from storage.db import Database
 from storage.models import Item
 from tests.helpers import ROOT, local_crawler

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from alerts.digest import DigestOptions, run_digest
 from monitor.analysis import analyze
 from monitor.config import load_config
-from monitor.summary import status_report
+from monitor.status_report import status_report
 from storage.db import Database
 from storage.items import ItemData, upsert_item
 from storage.models import Alert, Analysis, Digest, Item

@@ -251,7 +251,7 @@ def test_youtube_and_graph_adapters(
     assert "https://facebook.com/ubnd/posts/3" in items
     assert not any("page-token" in path or "yt-test-key" in path for path, _ in api.requests)
 
-    from monitor.summary import status_report
+    from monitor.status_report import status_report
 
     report, _healthy = status_report(db)
     assert "API quota used in the last 24 h: 202 units" in report

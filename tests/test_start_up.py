@@ -3,7 +3,8 @@
 `status` is run by cron and monitoring every few minutes and must answer at once
 (performance issue: at most twice the time of importing its four libraries), so these
 tests hold the pieces that keep it light: the collector's thresholds set before the heavy
-imports, and the gazetteer read from its cache without the folding tables.
+imports, the database read without the ORM, and the gazetteer read from its cache without
+the folding tables.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ else:
     code = 0
 print()
 print(json.dumps({"before": before, "code": code, "thresholds": gc.get_threshold(),
+                  "orm": [m for m in ("sqlalchemy.orm", "storage.models") if m in sys.modules],
                   "loaded": sorted(m for m in sys.modules if m.split(".")[0] in
                                    ("nlp", "underthesea", "lark", "jinja2", "scrapy"))}))
 """
@@ -59,6 +61,8 @@ def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Pa
     }
     assert seen["code"] == 0
     assert seen["thresholds"] == list(THRESHOLDS)
+    # the database is read with Core (storage/status.py): neither the ORM nor the models
+    assert seen["orm"] == []
     # the configured units are checked against the cached gazetteer: no folding tables,
     # no underthesea, no rule-language parser, no templates, no crawler
     assert seen["loaded"] == ["nlp", "nlp.disk_cache", "nlp.gazetteer", "nlp.regex_guard"]
@@ -67,3 +71,18 @@ def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Pa
 def test_the_console_script_is_the_launcher() -> None:
     (script,) = metadata.entry_points(group="console_scripts", name="press-monitor")
     assert script.value == "monitor.launch:main"
+
+
+def test_the_light_tables_of_status_are_the_models_tables() -> None:
+    """storage/status.py describes the columns it reads by name and type; each must be a
+    column of the models' table with the same Python type, or status reads nonsense."""
+    from storage.models import Base
+    from storage.status import DESCRIBED
+
+    for light in DESCRIBED:
+        model = Base.metadata.tables[light.name]
+        for col in light.columns:
+            assert col.name in model.c, f"{light.name}.{col.name} is not in the models"
+            assert col.type.python_type is model.c[col.name].type.python_type, (
+                f"{light.name}.{col.name}: {col.type!r} against {model.c[col.name].type!r}"
+            )
