@@ -78,12 +78,9 @@ class Schedule(Strict):
 
 
 def _check_cron(expr: str) -> None:
-    from alerts.crontab import cron_trigger
+    from monitor.cron_check import check_cron
 
-    try:
-        cron_trigger(expr)
-    except ValueError as exc:
-        raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
+    check_cron(expr)
 
 
 EMAIL = r"^[^@\s]+@[^@\s]+$"

@@ -10,8 +10,8 @@ asks for context before counting it. One gazetteer per locality; the tagger join
 Building it reads underthesea's 6 MB mapping, which costs about a second, so the result is
 cached on disk (JSON under $XDG_CACHE_HOME/press-monitor/, or PRESS_MONITOR_CACHE), one
 file per locality keyed by its arguments (district or communes, aliases), underthesea's
-version and GAZETTEER_VERSION: a later process gets every locality's gazetteer without
-reading the mapping or importing underthesea.
+mapping file (path, size, time) and GAZETTEER_VERSION: a later process gets every
+locality's gazetteer without reading the mapping or importing underthesea.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import logging
 import re
 from dataclasses import asdict, dataclass
 from functools import cache, lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +75,15 @@ _known_conflicts: dict[str, list[str]] = {}
 @lru_cache(maxsize=1)
 def _mapping() -> dict[str, Any]:
     """underthesea's administrative mapping, read from its package without importing it."""
+    return json.loads(_mapping_path().read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _mapping_path() -> Path:
     spec = importlib.util.find_spec("underthesea")
     if spec is None or not spec.submodule_search_locations:
         raise GazetteerError("underthesea is not installed: it holds the administrative data")
-    path = Path(spec.submodule_search_locations[0]) / "address" / "data" / "mapping.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return Path(spec.submodule_search_locations[0]) / "address" / "data" / "mapping.json"
 
 
 def bare(name: str) -> str:
@@ -130,14 +133,23 @@ def build_gazetteer(
 
 
 def _cache_key(province: str, district: str | None, aliases: list[str], communes: list[str]) -> str:
-    try:
-        underthesea = metadata.version("underthesea")
-    except metadata.PackageNotFoundError:
-        underthesea = "absent"
-    key: list[Any] = [GAZETTEER_VERSION, underthesea, province, district, list(aliases)]
+    key: list[Any] = [GAZETTEER_VERSION, _data_stamp(), province, district, list(aliases)]
     if communes:
         key.append(list(communes))
     return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:24]
+
+
+def _data_stamp() -> list[Any]:
+    """underthesea's mapping file as found on disk (path, size, modification time): what a
+    build reads, so another release, or the same one reinstalled, builds again. Asking
+    importlib.metadata for underthesea's version instead scanned every installed
+    distribution, 10 ms of every command's start-up."""
+    path = _mapping_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return [str(path), None, None]
+    return [str(path), stat.st_size, stat.st_mtime_ns]
 
 
 def _load(path: Path) -> Gazetteer | None:

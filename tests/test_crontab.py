@@ -3,7 +3,10 @@ would read 1 as Tuesday)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +14,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from alerts.crontab import cron_trigger, cron_weekdays
 from alerts.periods import next_due
+from monitor import cron_check
+from monitor.cron_check import check_cron
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
@@ -56,3 +61,59 @@ def test_bad_day_fields_are_refused(expr: str) -> None:
 def test_digest_periods_use_cron_days() -> None:
     due = next_due("0 1 * * 1", "Asia/Ho_Chi_Minh", datetime(2026, 11, 28, 5, 0))
     assert due == datetime(2026, 11, 29, 18, 0)  # Monday 01:00 in Việt Nam, in naive UTC
+
+
+# -- the check of config.yaml's expressions, kept per installation (monitor/cron_check.py) --
+@pytest.fixture
+def cron_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("PRESS_MONITOR_CACHE", str(tmp_path))
+    monkeypatch.setattr(cron_check, "_accepted", {})
+    cron_check._installation.cache_clear()
+    yield tmp_path
+    cron_check._installation.cache_clear()
+
+
+def test_an_accepted_expression_is_kept_and_a_refused_one_never(cron_cache: Path) -> None:
+    check_cron("0 7 * * 1-5")
+    with pytest.raises(ValueError, match=r"invalid cron expression '0 7 \* \* 8'"):
+        check_cron("0 7 * * 8")
+    [kept] = cron_cache.glob("cron-*.json")
+    assert json.loads(kept.read_text(encoding="utf-8")) == ["0 7 * * 1-5"]
+    # a later process reads it, and still refuses what APScheduler refuses
+    cron_check._accepted.clear()
+    check_cron("0 7 * * 1-5")
+    with pytest.raises(ValueError, match="wrong number of fields"):
+        check_cron("0 7 * *")
+    assert json.loads(kept.read_text(encoding="utf-8")) == ["0 7 * * 1-5"]
+
+
+def test_a_kept_expression_is_not_checked_again(
+    cron_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_cron("*/15 * * * *")
+    cron_check._accepted.clear()
+
+    def refuse(expr: str) -> None:
+        raise ValueError("APScheduler was asked")
+
+    monkeypatch.setattr("alerts.crontab.cron_trigger", refuse)
+    check_cron("*/15 * * * *")  # from the file: APScheduler is not asked (nor imported)
+    with pytest.raises(ValueError, match="APScheduler was asked"):
+        check_cron("*/20 * * * *")
+
+
+def test_another_crontab_or_a_damaged_file_checks_again(
+    cron_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check_cron("0 8 * * *")
+    [first] = cron_cache.glob("cron-*.json")
+    first.write_text("{not json", encoding="utf-8")
+    cron_check._accepted.clear()
+    check_cron("0 8 * * *")  # checked again, and kept again
+    assert json.loads(first.read_text(encoding="utf-8")) == ["0 8 * * *"]
+    changed = cron_cache / "crontab.py"
+    changed.write_text(cron_check._CRONTAB.read_text(encoding="utf-8") + "\n# changed\n")
+    monkeypatch.setattr(cron_check, "_CRONTAB", changed)
+    cron_check._installation.cache_clear()
+    check_cron("0 8 * * *")
+    assert len(list(cron_cache.glob("cron-*.json"))) == 2

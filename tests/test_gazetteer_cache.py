@@ -81,6 +81,22 @@ def test_key_holds_the_arguments_and_the_code_version(
     assert len(list(tmp_path.glob("gazetteer-*.json"))) == 3
 
 
+def test_key_holds_underthesea_s_mapping_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another underthesea (or the same reinstalled) rewrites the mapping file: built again."""
+    mapping = tmp_path / "mapping.json"
+    mapping.write_bytes(gazetteer_module._mapping_path().read_bytes())
+    monkeypatch.setattr(gazetteer_module, "_mapping_path", lambda: mapping)
+    cache = tmp_path / "cache"
+    build_gazetteer(*ARGS, cache_dir=cache)
+    build_gazetteer(*ARGS, cache_dir=cache)
+    assert len(list(cache.glob("gazetteer-*.json"))) == 1
+    os.utime(mapping, ns=(mapping.stat().st_atime_ns, mapping.stat().st_mtime_ns + 10**9))
+    build_gazetteer(*ARGS, cache_dir=cache)
+    assert len(list(cache.glob("gazetteer-*.json"))) == 2
+
+
 def test_damaged_or_unwritable_cache_is_rebuilt(tmp_path: Path) -> None:
     fresh = build_gazetteer(*ARGS, cache_dir=tmp_path)
     [stored] = tmp_path.glob("gazetteer-*.json")

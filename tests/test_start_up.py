@@ -19,6 +19,7 @@ from tests.helpers import ROOT, run_python_json
 # and reports what was loaded and the collector's thresholds at each point.
 _STATUS = """
 import gc, json, sys
+HEAVY = ("nlp", "underthesea", "lark", "jinja2", "scrapy", "apscheduler")
 default = gc.get_threshold()
 import monitor.launch
 before = {"cli": "monitor.cli" in sys.modules, "sqlalchemy": "sqlalchemy" in sys.modules,
@@ -33,8 +34,7 @@ else:
 print()
 print(json.dumps({"before": before, "code": code, "thresholds": gc.get_threshold(),
                   "orm": [m for m in ("sqlalchemy.orm", "storage.models") if m in sys.modules],
-                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in
-                                   ("nlp", "underthesea", "lark", "jinja2", "scrapy"))}))
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)}))
 """
 
 
@@ -63,8 +63,9 @@ def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Pa
     assert seen["thresholds"] == list(THRESHOLDS)
     # the database is read with Core (storage/status.py): neither the ORM nor the models
     assert seen["orm"] == []
-    # the configured units are checked against the cached gazetteer: no folding tables,
-    # no underthesea, no rule-language parser, no templates, no crawler
+    # the configured units are checked against the cached gazetteer and the cron expressions
+    # against those APScheduler accepted before: no folding tables, no underthesea, no
+    # APScheduler, no rule-language parser, no templates, no crawler
     assert seen["loaded"] == ["nlp", "nlp.disk_cache", "nlp.gazetteer", "nlp.regex_guard"]
 
 
