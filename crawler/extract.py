@@ -64,9 +64,10 @@ def extract_article(html: str, url: str, selectors: dict[str, str] | None = None
     """
     page = Selector(text=html)
     selectors = selectors or {}
-    title = normalize_text(_first(page, _queries(selectors, "title", _META_TITLE)) or "")
-    author = _first(page, _queries(selectors, "author", _META_AUTHOR))
-    published = _first(page, _queries(selectors, "published", _META_TIME))
+    metas = _metas(page)
+    title = normalize_text(_first(page, _queries(selectors, "title", _META_TITLE), metas) or "")
+    author = _first(page, _queries(selectors, "author", _META_AUTHOR), metas)
+    published = _first(page, _queries(selectors, "published", _META_TIME), metas)
     if "text" in selectors:
         text = html_to_text("\n".join(_select(page, selectors["text"])))
     else:
@@ -127,9 +128,49 @@ def _select(page: Selector, query: str) -> list[str]:
     return page.css(query).getall()
 
 
-def _first(page: Selector, queries: list[str] | tuple[str, ...]) -> str | None:
+def _first(
+    page: Selector, queries: list[str] | tuple[str, ...], metas: _Metas | None = None
+) -> str | None:
     for query in queries:
-        values = [v.strip() for v in _select(page, query) if v and v.strip()]
+        found = _META_QUERIES.get(query) if metas is not None else None
+        matched = metas.get(found, ()) if found is not None else _select(page, query)
+        values = [v.strip() for v in matched if v and v.strip()]
         if values:
             return " ".join(values) if "::text" in query else values[0]
     return None
+
+
+# The default metadata queries that read a <meta> tag's content: answered from one walk over
+# the page's meta tags (``_metas``) instead of one search of the whole tree each (nine per
+# page: a twentieth of the extraction's time). A selector configured for a site goes to
+# parsel as written.
+_META_QUERIES = {
+    f"meta[{attribute}='{value}']::attr(content)": (attribute, value)
+    for attribute, value in (
+        ("property", "og:title"),
+        ("name", "author"),
+        ("property", "article:author"),
+        ("property", "article:published_time"),
+        ("itemprop", "datePublished"),
+        ("name", "pubdate"),
+    )
+}
+_Metas = dict[tuple[str, str], list[str]]
+
+
+def _metas(page: Selector) -> _Metas:
+    """The content of every meta tag by (attribute, value), in document order: what
+    ``page.css("meta[ATTRIBUTE='VALUE']::attr(content)")`` gives for each."""
+    found: _Metas = {}
+    root = page.root
+    if not hasattr(root, "iter"):
+        return found
+    for meta in root.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        for attribute in ("property", "name", "itemprop"):
+            value = meta.get(attribute)
+            if value is not None:
+                found.setdefault((attribute, value), []).append(content)
+    return found

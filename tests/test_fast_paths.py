@@ -382,3 +382,43 @@ def test_one_scan_of_a_group_gives_each_matcher_its_own_scan() -> None:
             assert list(matcher.find(folded, scanned=share)) == list(matcher.find(folded))
         hits += sum(map(len, shares))
     assert hits > 3000
+
+
+def test_meta_tags_read_in_one_walk_are_what_the_css_queries_select() -> None:
+    """crawler/extract.py answers its default <meta> queries from one walk over the page's
+    meta tags; on pages with meta tags of every shape, the answers are parsel's own."""
+    from parsel import Selector
+
+    from crawler.extract import _META_AUTHOR, _META_TIME, _META_TITLE, _first, _metas
+
+    rng = random.Random(11)
+    attributes = ["property", "name", "itemprop", "PROPERTY", "http-equiv", "charset"]
+    values = [
+        "og:title",
+        "author",
+        "article:author",
+        "article:published_time",
+        "datePublished",
+        "pubdate",
+        "OG:TITLE",
+        "og:title ",
+        "description",
+    ]
+    contents = ['content="Tin đồn ở Bờ Y"', 'content=""', 'content=" "', "", 'content="2025-09"']
+    for _ in range(400):
+        tags = []
+        for _ in range(rng.randint(0, 6)):
+            shown = rng.sample(attributes, rng.randint(1, 2))
+            pairs = " ".join(f'{a}="{rng.choice(values)}"' for a in shown)
+            tags.append(f"<meta {pairs} {rng.choice(contents)}>")
+        head, body = tags[: len(tags) // 2], tags[len(tags) // 2 :]
+        h1 = rng.choice(["", "<h1>Tiêu đề</h1>", "<h1> </h1>"])
+        html = (
+            f"<html><head><title>Trang</title>{''.join(head)}</head>"
+            f"<body>{h1}<p>Nội dung</p>{''.join(body)}"
+            f"{rng.choice(['', '<time datetime=2025-01-02>hôm qua</time>'])}</body></html>"
+        )
+        page = Selector(text=html)
+        metas = _metas(page)
+        for queries in (_META_TITLE, _META_AUTHOR, _META_TIME):
+            assert _first(page, queries, metas) == _first(page, queries), html
