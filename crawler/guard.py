@@ -18,6 +18,7 @@ resolver-level check would be (not done).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -61,13 +62,15 @@ class FetchGuard:
             raise ForbiddenAddress(f"{reason}: {url}")
 
     async def reason_async(self, host: str, port: int) -> str | None:
-        """Why ``host`` is refused (None: it is not), resolved in the event loop's executor."""
+        """Why ``host`` is refused (None: it is not), resolved in the event loop's default
+        executor. Not ``loop.getaddrinfo``: uvloop's (the crawl's loop where installed)
+        resolves in libuv's pool, which lets two lookups run at once, so two outlets with
+        slow DNS held up every other host's first request."""
         if host in self.allowed_hosts:
             return None
+        resolve = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
+            infos = await asyncio.get_running_loop().run_in_executor(None, resolve)
         except (socket.gaierror, UnicodeError) as exc:
             return f"fetch guard: cannot resolve {host}: {exc}"
         return self.reason(host, [info[4][0] for info in infos])

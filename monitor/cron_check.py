@@ -29,7 +29,11 @@ _accepted: dict[Path, list[str]] = {}
 def check_cron(expr: str) -> None:
     """Raise ValueError naming what is wrong when APScheduler (through alerts/crontab.py)
     refuses ``expr``."""
-    path = default_cache_dir() / f"cron-{_installation()}.json"
+    installation = _installation()
+    if installation is None:  # no source to key on (an install of compiled files only)
+        _check(expr)
+        return
+    path = default_cache_dir() / f"cron-{installation}.json"
     accepted = _accepted.get(path)
     if accepted is None:
         data = read_json(path, "cron check")
@@ -37,21 +41,29 @@ def check_cron(expr: str) -> None:
         _accepted[path] = accepted
     if expr in accepted:
         return
+    _check(expr)
+    accepted[:] = [*accepted, expr][-KEPT:]
+    write_json(path, accepted, "cron check")
+
+
+def _check(expr: str) -> None:
     from alerts.crontab import cron_trigger
 
     try:
         cron_trigger(expr)
     except ValueError as exc:
         raise ValueError(f"invalid cron expression {expr!r}: {exc}") from None
-    accepted[:] = [*accepted, expr][-KEPT:]
-    write_json(path, accepted, "cron check")
 
 
 @cache
-def _installation() -> str:
+def _installation() -> str | None:
     """What decides whether an expression passes: APScheduler's cron modules as installed
-    and our rewriting of cron's day numbers."""
-    parts: list[object] = [_CRONTAB.read_text(encoding="utf-8")]
+    and our rewriting of cron's day numbers (None when that source cannot be read: then
+    every expression is checked, as a cache only saves time)."""
+    try:
+        parts: list[object] = [_CRONTAB.read_text(encoding="utf-8")]
+    except OSError:
+        return None
     spec = find_spec("apscheduler")
     if spec is None or not spec.submodule_search_locations:
         parts.append(None)  # not installed: the check itself says so

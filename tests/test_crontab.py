@@ -117,3 +117,16 @@ def test_another_crontab_or_a_damaged_file_checks_again(
     cron_check._installation.cache_clear()
     check_cron("0 8 * * *")
     assert len(list(cron_cache.glob("cron-*.json"))) == 2
+
+
+def test_without_crontab_s_source_every_expression_is_checked(
+    cron_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install of compiled files only has no alerts/crontab.py to key on: no cache then,
+    and APScheduler checks every expression, as before the cache."""
+    monkeypatch.setattr(cron_check, "_CRONTAB", cron_cache / "absent" / "crontab.py")
+    cron_check._installation.cache_clear()
+    check_cron("0 7 * * 1")
+    with pytest.raises(ValueError, match=r"invalid cron expression '0 7 \* \* 8'"):
+        check_cron("0 7 * * 8")
+    assert not list(cron_cache.glob("cron-*.json"))

@@ -207,3 +207,39 @@ def test_api_credentials_do_not_follow_a_redirect_to_another_host(
     assert len(seen) == 2  # both redirects were followed
     flat = json.dumps(seen)
     assert "yt-secret-key" not in flat and "page-secret-token" not in flat
+
+
+def test_lookups_of_several_hosts_run_at_once_on_the_crawl_s_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The crawl runs on uvloop where it is installed, whose own getaddrinfo lets two
+    lookups run at once: two outlets with slow DNS then held up every other host. Four
+    lookups here must be in progress together (each waits for the other three)."""
+    import asyncio
+    import socket
+    import threading
+
+    from crawler.settings import ASYNCIO_EVENT_LOOP
+
+    together = threading.Barrier(4, timeout=20)
+
+    def resolve(host: str, port: int, *args: object, **kwargs: object) -> list[tuple]:
+        together.wait()  # BrokenBarrierError if fewer than four run at once
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr("crawler.guard.socket.getaddrinfo", resolve)
+    guard = FetchGuard()
+
+    async def lookups() -> list[str | None]:
+        hosts = [f"outlet-{n}.example" for n in range(4)]
+        return await asyncio.gather(*(guard.reason_async(host, 80) for host in hosts))
+
+    loop_class = asyncio.new_event_loop
+    if ASYNCIO_EVENT_LOOP:
+        module, name = ASYNCIO_EVENT_LOOP.rsplit(".", 1)
+        loop_class = getattr(__import__(module), name)
+    loop = loop_class()
+    try:
+        assert loop.run_until_complete(lookups()) == [None] * 4
+    finally:
+        loop.close()
