@@ -22,18 +22,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import (
-    ACCENTED_SHARE,
-    FoldedText,
-    fold,
-    fold_char,
-    has_diacritics,
-    typed_with_diacritics,
-    unmask,
-    word_view,
-)
-
-__all__ = ["ACCENTED_SHARE", "Hit", "PhraseMatcher", "typed_with_diacritics"]
+from nlp.normalize import FoldedText, fold, fold_char, has_diacritics, unmask, word_view
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
@@ -115,13 +104,9 @@ class PhraseMatcher(Generic[T]):
     def __len__(self) -> int:
         return self._size
 
-    def entry_groups(self) -> Iterator[tuple[_Entry[T], ...]]:
-        """The entries of each automaton word, the very tuples ``scan`` gives back."""
-        for _word, entries in self.words():
-            yield entries
-
     def words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
-        """The automaton's words (keys padded for the word view) and their entries."""
+        """The automaton's words (keys padded for the word view) and their entries, the very
+        tuples ``scan`` gives back."""
         if not self._empty:
             yield from self._automaton.items()
 

@@ -131,7 +131,7 @@ def parse_queries(queries: Sequence[str]) -> list[Node]:
     for query in queries:
         node = _from_json(cached.get(query)) if isinstance(cached, dict) else None
         if node is None or not _valid(node):  # a damaged or foreign entry: parsed again
-            node = _checked(query)
+            node = _parsed(query)
             fresh[query] = _to_json(node)
         nodes.append(node)
     if fresh:
@@ -143,23 +143,26 @@ def parse_queries(queries: Sequence[str]) -> list[Node]:
 _MAX_CACHED = 5000  # queries kept in the parse cache before it starts over
 
 
-def _checked(query: str) -> Node:
+def _parsed(query: str) -> Node:
     from nlp.query_parser import syntax_tree
 
     if not query.strip():
         raise QueryError("empty query")
     node = syntax_tree(query)
-    if isinstance(node, Not) or not positive_terms(node):
+    if not _has_positive_term(node):
         raise QueryError("the query needs at least one term outside NOT")
     return node
+
+
+def _has_positive_term(node: Node) -> bool:
+    """A query must find something: a term outside NOT (a bare NOT finds nothing)."""
+    return not isinstance(node, Not) and bool(positive_terms(node))
 
 
 def _valid(node: Node) -> bool:
     """What the parser guarantees of every tree it gives, checked again on one read from
     the cache: a file is data, and the user's cache directory is not the code."""
-    if isinstance(node, Not) or not positive_terms(node):
-        return False
-    return _within_limits(node)
+    return _has_positive_term(node) and _within_limits(node)
 
 
 def _within_limits(node: Node) -> bool:
@@ -388,7 +391,7 @@ def _bit_sets(
         for tid in used:
             used_by[tid] = used_by.get(tid, 0) | 1 << q
     masks: dict[int, tuple[int, int]] = {}
-    for entries in matcher.entry_groups():
+    for _word, entries in matcher.words():
         ids = {payload for entry in entries for _, _, payload in entry.values}
         met = functools.reduce(operator.or_, (meets.get(t, 0) for t in ids), 0)
         users = functools.reduce(operator.or_, (used_by.get(t, 0) for t in ids), 0)

@@ -11,13 +11,15 @@ import unicodedata
 
 import ahocorasick
 
-from nlp.matcher import ACCENTED_SHARE, Hit, PhraseMatcher, same_word, typed_with_diacritics
+from nlp.matcher import Hit, PhraseMatcher, same_word
 from nlp.normalize import (
     _FOREIGN,
+    ACCENTED_SHARE,
     FoldedText,
     _has_foreign_letter,
     fold,
     fold_with_offsets,
+    typed_with_diacritics,
     word_view,
 )
 from nlp.query import MAX_OCCURRENCES, CompiledQueries, Occurrence, _evaluate
