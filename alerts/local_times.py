@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 
 def local_time(value: datetime | None, timezone: str) -> str:
-    if value is None:
-        return "không rõ"
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%H:%M %d/%m/%Y")
+    return _local(value, timezone, "%H:%M %d/%m/%Y")
 
 
 def local_date(value: datetime | None, timezone: str) -> str:
+    return _local(value, timezone, "%d/%m/%Y")
+
+
+def _local(value: datetime | None, timezone: str, form: str) -> str:
     if value is None:
         return "không rõ"
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y")
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).strftime(form)

@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from monitor.launch import THRESHOLDS
-from tests.helpers import ROOT, run_python_json
+from tests.helpers import run_python_json, write_config
 
 # Imports the entry module only, then runs `press-monitor --config PATH status` through it
 # and reports what was loaded and the collector's thresholds at each point.
@@ -38,18 +38,10 @@ print(json.dumps({"before": before, "code": code, "thresholds": gc.get_threshold
 """
 
 
-def _config(tmp_path: Path) -> Path:
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    database = tmp_path / "status.db"
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        text.replace("sqlite:///data/press-monitor.db", f"sqlite:///{database}"), "utf-8"
-    )
-    return path
-
-
 def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Path) -> None:
-    config = _config(tmp_path)
+    config = write_config(
+        tmp_path / "config.yaml", database_url=f"sqlite:///{tmp_path / 'status.db'}"
+    )
     cache = tmp_path / "cache"
     run_python_json(_STATUS, cache, str(config))  # a first command fills the gazetteer cache
     seen = run_python_json(_STATUS, cache, str(config))
