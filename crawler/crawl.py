@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from crawler import GC_THRESHOLDS
 from crawler.runner import CollectionError, CrawlStopped
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def tune_gc() -> tuple[int, int, int]:
     6% of a crawl's CPU time in collections, this about 2%. Returns the thresholds before."""
     before = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(*GC_THRESHOLDS)
     return before
 
 

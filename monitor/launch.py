@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import gc
 
-THRESHOLDS = (10_000, 20, 20)
+from crawler import GC_THRESHOLDS  # the package alone: no Scrapy
 
 
 def main() -> None:
     """`press-monitor` and `python -m monitor`: set before anything heavy is imported."""
-    gc.set_threshold(*THRESHOLDS)
+    gc.set_threshold(*GC_THRESHOLDS)
     from monitor.cli import main as run
 
     run()

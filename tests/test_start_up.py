@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib import metadata
 from pathlib import Path
 
-from monitor.launch import THRESHOLDS
+from crawler import GC_THRESHOLDS
 from tests.helpers import run_python_json, write_config
 
 # Imports the entry module only, then runs `press-monitor --config PATH status` through it
@@ -52,7 +52,7 @@ def test_status_starts_with_the_thresholds_and_without_the_analysis(tmp_path: Pa
         "thresholds unchanged": True,
     }
     assert seen["code"] == 0
-    assert seen["thresholds"] == list(THRESHOLDS)
+    assert seen["thresholds"] == list(GC_THRESHOLDS)
     # the database is read with Core (storage/status.py): neither the ORM nor the models
     assert seen["orm"] == []
     # the configured units are checked against the cached gazetteer and the cron expressions
