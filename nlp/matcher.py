@@ -16,13 +16,21 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import FoldedText, fold, fold_char, has_diacritics, unmask, word_view
+from nlp.normalize import (
+    FoldedText,
+    fold,
+    fold_char,
+    has_diacritics,
+    marked_spelling,
+    unmask,
+    word_view,
+)
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")
@@ -71,10 +79,14 @@ class PhraseMatcher(Generic[T]):
 
     The automaton scans the text's word view (``normalize.word_view``) with every key padded
     by spaces, so only hits at word boundaries come out of it; Python then looks at those
-    alone (for a rule pack of a thousand terms, ten times fewer than the raw hits)."""
+    alone (for a rule pack of a thousand terms, ten times fewer than the raw hits).
+
+    In a document with a marked view (``FoldedText.marked``), the keys whose every phrase is
+    one word typed with diacritics are looked for as written, in that view: there "lạ" can
+    only be "lạ", so the words that merely fold alike ("là", "la") never reach Python.
+    Everything else is scanned in the word view."""
 
     def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
-        self._automaton = ahocorasick.Automaton()
         keyed: dict[str, list[tuple[str, bool, T]]] = {}
         for phrase, payload in phrases:
             prefix = phrase.endswith("*")
@@ -83,38 +95,53 @@ class PhraseMatcher(Generic[T]):
             if key:
                 keyed.setdefault(key, []).append((spelled, prefix, payload))
         words: dict[str, list[_Entry[T]]] = {}
+        plain: dict[str, list[_Entry[T]]] = {}
+        marked: dict[str, list[_Entry[T]]] = {}
         for key, values in keyed.items():
             blanked = word_view(key).text[1:-1]
             verify = blanked != key or " " in key
-            words.setdefault(f" {blanked} ", []).append(
-                _Entry(key, len(key), tuple(values), True, verify)
-            )
-            prefixed = tuple(v for v in values if v[1])
-            if prefixed:
-                words.setdefault(f" {blanked}", []).append(
-                    _Entry(key, len(key), prefixed, False, verify)
-                )
-        for word, entries in words.items():
-            self._automaton.add_word(word, tuple(entries))
+            spellings = _marked_spellings(key, values)
+            for word, entry in _entries(blanked, key, tuple(values), verify):
+                words.setdefault(word, []).append(entry)
+                if spellings is None:
+                    plain.setdefault(word, []).append(entry)
+            for spelled, group in (spellings or {}).items():
+                for word, entry in _entries(spelled, key, group, False):
+                    marked.setdefault(word, []).append(entry)
+        self._words = {word: tuple(entries) for word, entries in words.items()}
+        self._plain = {word: tuple(entries) for word, entries in plain.items()}
+        self._marked = {word: tuple(entries) for word, entries in marked.items()}
         self._size = len(keyed)
-        self._empty = not keyed
-        if not self._empty:
-            self._automaton.make_automaton()
+        self._group: ScanGroup | None = None
 
     def __len__(self) -> int:
         return self._size
 
     def words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
         """The automaton's words (keys padded for the word view) and their entries, the very
-        tuples ``scan`` gives back."""
-        if not self._empty:
-            yield from self._automaton.items()
+        tuples ``scan`` gives back for a document without a marked view."""
+        yield from self._words.items()
 
-    def scan(self, text: FoldedText) -> list[Scanned[T]]:
-        """The automaton's hits in the word view, unchecked (one C-speed pass)."""
-        if self._empty:
-            return []
-        return list(self._automaton.iter(text.view.text))
+    def plain_words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
+        """The words scanned in the word view of a document with a marked view: those of the
+        keys that are not looked for as written."""
+        yield from self._plain.items()
+
+    def marked_words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
+        """The words scanned in the marked view: the other keys' phrases as written there
+        (``normalize.marked_spelling``), padded as in the word view."""
+        yield from self._marked.items()
+
+    def entry_tuples(self) -> Iterator[tuple[_Entry[T], ...]]:
+        """Every tuple of entries a scan can give back (for tables keyed by their identity)."""
+        for words in (self._words, self._plain, self._marked):
+            yield from words.values()
+
+    def scan(self, text: FoldedText, accented: bool | None = None) -> list[Scanned[T]]:
+        """The automaton's hits, unchecked (C-speed passes); ``accented`` as for ``find``."""
+        if self._group is None:
+            self._group = ScanGroup([self])
+        return self._group.scan(text, accented)[0]
 
     def candidates(
         self, text: FoldedText, scanned: Iterable[Scanned[T]] | None = None
@@ -157,10 +184,12 @@ class PhraseMatcher(Generic[T]):
         document is typed with diacritics, which decides what a bare letter may stand for.
         ``scanned``: this matcher's share of a ``ScanGroup`` scan (the text is scanned here
         when None)."""
-        if self._empty:
+        if not self._size:
             return
         if accented is None:
             accented = text.accented
+        if scanned is None:
+            scanned = self.scan(text, accented)
         for candidate in self.candidates(text, scanned):
             yield from accept(text, candidate, candidate[3].values, accented)
 
@@ -171,30 +200,92 @@ class ScanGroup:
     An analysis runs three matchers (place names, keywords, rule terms) over the same word
     view; each scan costs a pass over every character whatever it finds, so one pass for
     the three saves two. The matchers keep their own entries (the very tuples), so what
-    each receives is what its own scan would have given, in the same order."""
+    each receives is what its own scan would have given. A document with a marked view is
+    scanned twice, the word view for the plain keys and the marked view for the others; a
+    matcher then receives the hits of the first pass before those of the second (its users
+    order hits by position)."""
 
     def __init__(self, matchers: Sequence[PhraseMatcher[Any]]) -> None:
         self._size = len(matchers)
-        words: dict[str, list[tuple[int, tuple[_Entry[Any], ...]]]] = {}
-        for index, matcher in enumerate(matchers):
-            for word, entries in matcher.words():
-                words.setdefault(word, []).append((index, entries))
-        self._automaton = ahocorasick.Automaton()
-        for word, parts in words.items():
-            self._automaton.add_word(word, tuple(parts))
-        self._empty = not words
-        if not self._empty:
-            self._automaton.make_automaton()
+        self._full = _automaton(matchers, lambda m: m.words())
+        self._plain = _automaton(matchers, lambda m: m.plain_words())
+        self._marked = _automaton(matchers, lambda m: m.marked_words())
 
-    def scan(self, text: FoldedText) -> list[list[Scanned[Any]]]:
-        """Each matcher's hits, as its ``scan`` would give them."""
+    def scan(self, text: FoldedText, accented: bool | None = None) -> list[list[Scanned[Any]]]:
+        """Each matcher's hits, as its ``scan`` would give them. ``accented``: the answer
+        its users will give ``same_word`` (the document's own when None); the marked view
+        serves only documents typed with diacritics."""
         out: list[list[Scanned[Any]]] = [[] for _ in range(self._size)]
-        if self._empty:
-            return out
-        for view_end, parts in self._automaton.iter(text.view.text):
-            for index, entries in parts:
-                out[index].append((view_end, entries))
+        marked = text.marked if self._marked is not None and accented is not False else None
+        if marked is None:
+            _dispatch(self._full, text.view.text, out)
+        else:
+            _dispatch(self._plain, text.view.text, out)
+            _dispatch(self._marked, marked, out)
         return out
+
+
+def _automaton(
+    matchers: Sequence[PhraseMatcher[Any]],
+    words_of: Callable[[PhraseMatcher[Any]], Iterable[tuple[str, tuple[_Entry[Any], ...]]]],
+) -> ahocorasick.Automaton | None:
+    """One automaton of the matchers' words; each word gives (matcher index, entries)."""
+    words: dict[str, list[tuple[int, tuple[_Entry[Any], ...]]]] = {}
+    for index, matcher in enumerate(matchers):
+        for word, entries in words_of(matcher):
+            words.setdefault(word, []).append((index, entries))
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, parts in words.items():
+        automaton.add_word(word, tuple(parts))
+    automaton.make_automaton()
+    return automaton
+
+
+def _dispatch(
+    automaton: ahocorasick.Automaton | None, text: str, out: list[list[Scanned[Any]]]
+) -> None:
+    """Each matcher's share of the automaton's hits in the text."""
+    if automaton is None:
+        return
+    for view_end, parts in automaton.iter(text):
+        for index, entries in parts:
+            out[index].append((view_end, entries))
+
+
+def _entries(
+    word: str, key: str, values: tuple[tuple[str, bool, T], ...], verify: bool
+) -> list[tuple[str, _Entry[T]]]:
+    """A key's automaton words and entries: padded on both sides for whole words (every
+    phrase), on the left only for words running on (its prefix phrases, if any)."""
+    entries = [(f" {word} ", _Entry(key, len(key), values, True, verify))]
+    prefixed = tuple(v for v in values if v[1])
+    if prefixed:
+        entries.append((f" {word}", _Entry(key, len(key), prefixed, False, verify)))
+    return entries
+
+
+def _marked_spellings(
+    key: str, values: list[tuple[str, bool, T]]
+) -> dict[str, tuple[tuple[str, bool, T], ...]] | None:
+    """The key's phrases by their spelling in the marked view, when the key can be looked
+    for there: a word of ASCII letters and digits once folded, and every phrase one word
+    typed with diacritics, which ``same_word`` accepts in a document typed with diacritics
+    only where the written letters are its own (``_canonical``). None for any other key."""
+    if not (key.isascii() and key.isalnum()):
+        return None
+    spellings: dict[str, list[tuple[str, bool, T]]] = {}
+    for value in values:
+        phrase = value[0]
+        if len(phrase.split()) != 1 or not has_diacritics(phrase):
+            return None
+        written = _canonical(phrase)
+        spelled = marked_spelling(written)
+        if spelled is None or len(spelled) != len(key) or fold(written) != key:
+            return None
+        spellings.setdefault(spelled, []).append(value)
+    return {spelled: tuple(group) for spelled, group in spellings.items()}
 
 
 def accept(

@@ -61,6 +61,40 @@ def _base_fold(char: str) -> str:
     return lowered[0] if lowered else base
 
 
+# The marked view (see ``marked_view``) writes each Vietnamese letter with diacritics as one
+# byte of its own, so that it is made from the one translation of the text with bytes
+# operations. The bytes are Latin-1 characters that no character ever folds to (a test
+# checks every code point), two tones of a rare letter share one (ẳ ẵ: a scan in the marked
+# view finds a superset of what the diacritics check accepts, never less).
+_VOWELS = {"a": "aăâ", "e": "eê", "i": "i", "o": "oôơ", "u": "uư", "y": "y"}
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+_SHARED = {"ẵ": "ẳ", "ẫ": "ẩ", "ẽ": "ẻ", "ễ": "ể", "ỗ": "ổ", "ỡ": "ở", "ỹ": "ỷ"}
+_FOLDED_TO = b"\xd7\xdf\xe6\xf0\xf7\xfe"  # Latin-1 letters and signs that some character folds to
+_CODE_POINTS = [0x85, 0xA0, *(c for c in range(0xC0, 0x100) if c not in _FOLDED_TO)]
+_NOT_MARKED = "\xad"  # what a look-alike or full-width character becomes in the marked table
+
+
+def _mark_codes() -> dict[str, str]:
+    letters = ["đ"]
+    for shapes in _VOWELS.values():
+        for shape in shapes:
+            letters += ([] if shape in "aeiouy" else [shape]) + [
+                unicodedata.normalize("NFC", shape + tone) for tone in _TONES
+            ]
+    own = [letter for letter in letters if letter not in _SHARED]
+    codes = dict(zip(own, map(chr, _CODE_POINTS), strict=True))
+    return codes | {letter: codes[partner] for letter, partner in _SHARED.items()}
+
+
+_MARK_CODES = _mark_codes()  # lowercase letter -> its byte (as a Latin-1 character)
+_UNMARK = bytes(
+    ord(_base_fold(next(k for k, v in _MARK_CODES.items() if v == chr(b))))
+    if chr(b) in _MARK_CODES.values()
+    else b
+    for b in range(256)
+)
+
+
 class _FoldTable(dict[int, str]):
     """A ``str.translate`` table that computes and keeps a character's folding when first seen.
 
@@ -78,6 +112,7 @@ class _FoldTable(dict[int, str]):
         self.look_alikes = look_alikes
         self.spaces = spaces
         self._plain: dict[int, str] = {}
+        self._marked: dict[int, str] | None = None  # made on first use (translate_marked)
         for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
             for code in range(low, high):
                 self.__missing__(code)
@@ -85,7 +120,45 @@ class _FoldTable(dict[int, str]):
     def __missing__(self, code: int) -> str:
         value = self._compute(chr(code))
         self[code] = self._plain[code] = value
+        if self._marked is not None:
+            self._marked[code] = _marked_value(chr(code), value)
         return value
+
+    def translate_marked(self, text: str) -> tuple[str, str, bytes] | None:
+        """``translate``, and the marked bytes: the text with each character as its folding
+        or, for a Vietnamese letter with diacritics, as its own byte (``_MARK_CODES``), so
+        that one pass over the characters gives both the folded text and the marked view.
+        None when the text holds a look-alike or full-width character, or many characters
+        past Latin-1 (the caller folds it as ``translate`` does)."""
+        if self._marked is None:
+            self._marked = {code: _marked_value(chr(code), v) for code, v in self._plain.items()}
+        marked = text.translate(self._marked)
+        encoded = marked.encode("latin-1", "replace")
+        if _NOT_MARKED.encode("latin-1") in encoded:
+            return None
+        unmarked = encoded.translate(_UNMARK).decode("latin-1")
+        wanted = encoded.count(b"?") - marked.count("?")
+        if not wanted:
+            return unmarked, _non_ascii_chars(unmarked), encoded
+        if wanted > 128:
+            return None
+        pieces: list[str] = []
+        done = 0
+        index = encoded.find(b"?")
+        while index >= 0:
+            char = marked[index]
+            if char != "?":
+                if ord(char) not in self:
+                    self.__missing__(ord(char))  # a character first seen: translate again
+                    return self.translate_marked(text)
+                pieces += [unmarked[done:index], char]
+                done = index + 1
+            index = encoded.find(b"?", index + 1)
+        pieces.append(unmarked[done:])
+        folded = "".join(pieces)
+        if unmarked.isascii():  # the characters past Latin-1 are all there is outside ASCII
+            return folded, "".join(pieces[1::2]), encoded
+        return folded, _non_ascii_chars(folded), encoded
 
     def translate(self, text: str) -> tuple[str, str]:
         """``text.translate(self)`` and the characters outside ASCII left in it.
@@ -127,6 +200,14 @@ class _FoldTable(dict[int, str]):
         if not folded.isascii() and folded.isalpha():
             return _latin_base(folded) or folded
         return folded or _REMOVED
+
+
+def _marked_value(char: str, folded: str) -> str:
+    """A character in the marked bytes (``_FoldTable.translate_marked``)."""
+    code = ord(char)
+    if code in _FULL_WIDTH or code in _confusables()[0]:
+        return _NOT_MARKED
+    return _MARK_CODES.get(unicodedata.normalize("NFC", char).lower(), folded)
 
 
 @cache
@@ -340,12 +421,14 @@ class FoldedText:
     """Folded text plus ``origin[i]``: the index in ``original`` of folded character i.
 
     ``view`` is the word view of ``folded`` (see ``word_view``), made once here because every
-    matcher of an analysis scans it."""
+    matcher of an analysis scans it; ``marked`` its marked view (see ``fold_with_offsets``)
+    or None."""
 
     original: str
     folded: str
     origin: Sequence[int]
     view: WordView = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    marked: str | None = field(default=None, compare=False, repr=False)
     _accented: bool | None = field(default=None, init=False, compare=False, repr=False)
     _copies: tuple[str, str] | None = field(default=None, init=False, compare=False, repr=False)
 
@@ -442,6 +525,31 @@ def typed_with_diacritics(text: str) -> bool:
 # a character outside ASCII) as a space.
 _VIEW_BYTES = bytes(c if chr(c).isalnum() else 0x20 for c in range(128)) + b" " * 128
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# The word view and the marked view from the marked bytes: a letter's byte as its folded
+# letter or as itself, ASCII as in the word view, every other byte (a "?" for a character
+# past Latin-1 among them) as a space.
+_VIEW_OF_MARKED = bytes(
+    _VIEW_BYTES[b] if b < 128 else (_UNMARK[b] if _UNMARK[b] != b else 0x20) for b in range(256)
+)
+
+
+# The marked bytes of a text whose only letters are ASCII ones drawn as letters ("a"), other
+# word characters ("0") and the rest, so that _SPACED_HINT becomes a literal search; a "?"
+# (a character past Latin-1) is drawn as no word character, which only finds more hints.
+def _drawn(byte: int) -> str:
+    char = chr(_UNMARK[byte])
+    if char.isascii() and char.isalpha():
+        return "a"
+    if char.isdigit() or char == "_":
+        return "0"
+    return " " if char == " " else "."
+
+
+_LETTER_IMAGE = "".join(map(_drawn, range(256))).encode("latin-1")
+_SPACED_IMAGE = re.compile(rb" a a(?![a0])")
+_MARKED_VIEW = bytes(
+    _VIEW_BYTES[b] if b < 128 else (b if _UNMARK[b] != b else 0x20) for b in range(256)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +631,15 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     ``evasion=False`` gives the folding as it was before evasion was undone (for tests).
     """
     table = _table(evasion, look_alikes=True, spaces=True)
+    if evasion and "<" not in text and "&" not in text and _REMOVED not in text:
+        folded_text = _fold_plain_text(text, table)
+        if folded_text is not None:
+            return folded_text
+    return _fold_in_pieces(text, table, evasion)
+
+
+def _fold_in_pieces(text: str, table: _FoldTable, evasion: bool) -> FoldedText:
+    """Any text: markup, removed characters and letters of other scripts piece by piece."""
     builder = _Builder()
     cursor = 0
     if "<" in text or "&" in text:
@@ -539,6 +656,66 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     if "\n" in folded:
         folded = folded.replace("\n", " ")
     return FoldedText(text, folded, Origin(starts, deltas, len(folded)))
+
+
+def _fold_plain_text(text: str, table: _FoldTable) -> FoldedText | None:
+    """The common case, from one pass over the characters: text without markup in which
+    every character folds to one (no mark to remove, no letter of another script to fold
+    again); None for any other text.
+
+    Its word view is made from the same bytes, and so is its marked view when the text is
+    typed with diacritics (``typed_with_diacritics``): the word view with every Vietnamese
+    letter with diacritics kept as its own byte (``_MARK_CODES``). In such a text a one-word
+    phrase typed with diacritics matches only a word whose letters are its own ("lạ" never
+    "là" or "la", see ``matcher.same_word``), so a matcher looks for it in the marked view
+    and the words that merely fold alike never reach Python: for the default rule pack, the
+    common syllables were three in five of an article's automaton hits, each checked in
+    Python and thrown away. Look-alike and full-width characters, combining marks and
+    entities read as other letters, so text holding them has no marked view.
+    """
+    translated = table.translate_marked(text)
+    if translated is None:
+        return None
+    folded, rest, encoded = translated
+    if _REMOVED in folded or _has_foreign_letter(folded, rest):
+        return None
+    starts, deltas = ([0], [0]) if folded else ([], [])
+    cuts = _cuts(folded, True, encoded.translate(_LETTER_IMAGE))
+    if cuts:
+        folded, starts, deltas = _delete(folded, starts, deltas, cuts)
+        encoded = _cut_bytes(encoded, cuts)
+    if "\n" in folded:
+        folded = folded.replace("\n", " ")
+    exact = not any(c.isalnum() for c in rest)
+    view = WordView(f" {encoded.translate(_VIEW_OF_MARKED).decode('latin-1')} ", exact)
+    accented = typed_with_diacritics(text)
+    marked = f" {encoded.translate(_MARKED_VIEW).decode('latin-1')} " if accented else None
+    result = FoldedText(text, folded, Origin(starts, deltas, len(folded)), view, marked)
+    object.__setattr__(result, "_accented", accented)
+    return result
+
+
+def marked_spelling(word: str) -> str | None:
+    """A lowercase NFC word as the marked view writes it, or None when it holds anything but
+    ASCII letters and digits and Vietnamese letters."""
+    spelled = []
+    for char in word:
+        code = _MARK_CODES.get(char)
+        if code is None and not (char.isascii() and char.isalnum()):
+            return None
+        spelled.append(code or char)
+    return "".join(spelled)
+
+
+def _cut_bytes(data: bytes, cuts: list[tuple[int, int]]) -> bytes:
+    """The bytes without the sorted, disjoint [a, b) spans (``_delete`` for the text)."""
+    parts = []
+    previous = 0
+    for a, b in cuts:
+        parts.append(data[previous:a])
+        previous = b
+    parts.append(data[previous:])
+    return b"".join(parts)
 
 
 class _Builder:
@@ -646,13 +823,21 @@ def _word_boundary(segment: str, start: int, end: int) -> bool:
     return segment[start - 1].islower() and segment[end].isupper()
 
 
-def _cuts(folded: str, evasion: bool) -> list[tuple[int, int]]:
-    """Spans to delete: whitespace after the first of a run, spaces between spaced letters."""
+def _cuts(folded: str, evasion: bool, image: bytes | None = None) -> list[tuple[int, int]]:
+    """Spans to delete: whitespace after the first of a run, spaces between spaced letters.
+
+    ``image``: the text as ``_LETTER_IMAGE`` draws it, when its only letters are ASCII ones;
+    spaced letters are then hinted at by a literal search, not a regex tried at every space
+    (once a fifth of the folding's time)."""
     cuts: list[tuple[int, int]] = []
     flat = folded.replace("\n", " ") if "\n" in folded else folded
     if "  " in flat:  # one C search, and the regex runs only when there is a run
         cuts = [(m.start() + 1, m.end()) for m in _SPACE_RUN.finditer(flat)]
-    if evasion and _SPACED_HINT.search(folded):
+    if image is not None:
+        hinted = _SPACED_IMAGE.search(image) is not None
+    else:
+        hinted = _SPACED_HINT.search(folded) is not None
+    if evasion and hinted:
         joined = [
             (m.start() + i, m.start() + i + 1)
             for m in _SPACED_LETTERS.finditer(folded)

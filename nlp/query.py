@@ -316,7 +316,7 @@ class CompiledQueries:
     ) -> list[QueryHit]:
         """Queries that hold; ``accented`` and ``scanned`` as for PhraseMatcher.find."""
         if scanned is None:
-            scanned = self._matcher.scan(text)
+            scanned = self._matcher.scan(text, accented)
         live, kept = self._possible(scanned)
         if not live:
             return []
@@ -391,7 +391,7 @@ def _bit_sets(
         for tid in used:
             used_by[tid] = used_by.get(tid, 0) | 1 << q
     masks: dict[int, tuple[int, int]] = {}
-    for _word, entries in matcher.words():
+    for entries in matcher.entry_tuples():
         ids = {payload for entry in entries for _, _, payload in entry.values}
         met = functools.reduce(operator.or_, (meets.get(t, 0) for t in ids), 0)
         users = functools.reduce(operator.or_, (used_by.get(t, 0) for t in ids), 0)

@@ -1,7 +1,9 @@
 """The analysis's fast paths give the plain definitions' answers: the share of accented
 letters counted on UTF-8 bytes, folded spans mapped to the original in one look-up, the word
 view and its boundaries, phrase matching in the word view against the per-hit checks it
-replaced, and queries pre-selected by their necessary terms against evaluating them all."""
+replaced (in the word view and in the marked view), the folding of plain text in one pass
+against the piece-by-piece folding, and queries pre-selected by their necessary terms
+against evaluating them all."""
 
 from __future__ import annotations
 
@@ -200,7 +202,9 @@ def test_the_word_view_blanks_exactly_what_is_not_alphanumeric() -> None:
         assert _has_foreign_letter(folded) == bool(_FOREIGN.search(folded)), text
 
 
-def _per_hit_find(phrases: list[str], text: FoldedText) -> list[Hit[str]]:
+def _per_hit_find(
+    phrases: list[str], text: FoldedText, accented: bool | None = None
+) -> list[Hit[str]]:
     """Phrase matching as it was before the word view: the automaton over the folded text,
     word boundaries checked hit by hit (kept here as the definition)."""
     automaton = ahocorasick.Automaton()
@@ -226,7 +230,7 @@ def _per_hit_find(phrases: list[str], text: FoldedText) -> list[Hit[str]]:
             o_start, o_end = text.span(start, stop)
             surface = text.original[o_start:o_end]
             checked = surface if stop == end else text.original[slice(*text.span(start, end))]
-            if same_word(phrase, checked, text.accented):
+            if same_word(phrase, checked, text.accented if accented is None else accented):
                 hits.append(Hit(payload, phrase, surface, o_start, o_end, start, stop))
     return hits
 
@@ -384,6 +388,129 @@ def test_one_scan_of_a_group_gives_each_matcher_its_own_scan() -> None:
             assert list(matcher.find(folded, scanned=share)) == list(matcher.find(folded))
         hits += sum(map(len, shares))
     assert hits > 3000
+
+
+def test_no_character_folds_to_a_byte_of_the_marked_view() -> None:
+    """The marked bytes stand for Vietnamese letters only because nothing folds to them."""
+    from nlp.normalize import _CODE_POINTS, _NOT_MARKED, _FoldTable
+
+    table = _FoldTable(True, True, True)
+    reserved = {chr(code) for code in _CODE_POINTS} | {_NOT_MARKED}
+    every = (code for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+    assert [hex(code) for code in every if table[code] in reserved] == []
+
+
+# Vietnamese words with the letters that fold alike, cut and spaced-out words.
+_MARKED_PIECES = [
+    *"lạ là la LẠ Lạ lạnh lại ảnh Ảnh anh ANH bán bánh ban bàn Bán".split(),  # noqa: SIM905
+    *"chuyển chuyen Chuyển chuyểnkhoản lừa lua lúa đảo dao Đảo ăn an Ăn lẳ lẵ".split(),  # noqa: SIM905
+    *"điện dien ĐIỆN đ ạ 1 2026 x_y bάn".split(),  # noqa: SIM905 (Greek ά: a look-alike of á)
+    " ",
+    " ",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\u00a0",
+    ",",
+    ".",
+    "-",
+    "?",
+    "“",
+    "”",
+    "…",
+    "l ừ a",
+    "x²",
+]
+# What keeps a text out of the one-pass folding or its marked view: look-alikes, full-width
+# letters, combining marks, entities, tags, letters of other scripts, astral characters.
+_UNMARKED_PIECES = [
+    "ѕtk",
+    "ｌạ",
+    "la\u0323",
+    "&amp;",
+    "<b>",
+    "中",
+    "Жan",
+    "٣",
+    "😀",
+    "𝐥ạ",
+    "\u200b",
+]
+# One-word phrases typed with diacritics, alone on their key (looked for in the marked view)
+# or beside a phrase typed without ("anh": the key is scanned in the word view).
+_MARKED_PHRASES = ["lạ", "là", "lẵ", "ảnh", "bán*", "bàn", "chuyển*", "lừa", "Ăn", "đảo", "điện"]
+_MARKED_PHRASES += ["anh", "lừa đảo", "ck", "Chuyển khoản"]
+
+
+def _marked_texts(count: int) -> list[str]:
+    """Texts mostly typed with diacritics, some with a piece that keeps them out, and texts
+    typed without (where a bare word stands for any)."""
+    accented = [p for p in _MARKED_PIECES if not p.isascii()] * 3 + _MARKED_PIECES
+    mixed = _MARKED_PIECES + _UNMARKED_PIECES
+    bare = [fold(p) for p in _MARKED_PIECES] + ["Lạ", "ảnh"]
+    return (
+        _joined(accented, count, 40, seed=9)
+        + _joined(mixed, count // 2, 20, seed=3)
+        + _joined(bare, count // 2, 40, seed=5)
+    )
+
+
+def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
+    from nlp.normalize import _fold_in_pieces, _fold_plain_text, _table
+
+    table = _table(True, look_alikes=True, spaces=True)
+    texts = _texts(1000) + _match_texts(1000) + _marked_texts(1000)
+    one_pass = marked = 0
+    for text in texts:
+        fast = _fold_plain_text(text, table) if "<" not in text and "&" not in text else None
+        if fast is None:
+            continue
+        one_pass += 1
+        expected = _fold_in_pieces(text, table, True)
+        assert fast.folded == expected.folded, text
+        assert list(fast.origin) == list(expected.origin), text
+        assert fast.view == expected.view == word_view(expected.folded), text
+        assert fast.accented == typed_with_diacritics(text), text
+        assert (fast.marked is not None) == fast.accented, text
+        if fast.marked is None:
+            continue
+        marked += 1
+        view = fast.view.text
+        assert len(fast.marked) == len(view), text
+        for index, (mark, blank) in enumerate(zip(fast.marked, view, strict=True)):
+            if mark.isascii():
+                assert mark == blank, (text, index)
+                continue
+            # a letter with diacritics (the view is shifted by one): its byte, folding as the
+            # view says
+            written = unicodedata.normalize("NFC", text[fast.origin[index - 1]]).lower()
+            assert mark == _mark_code(written) and fold(written) == blank, (text, index)
+    assert one_pass > 1000 and marked > 300  # both views are exercised
+
+
+def _mark_code(letter: str) -> str | None:
+    from nlp.normalize import _MARK_CODES
+
+    return _MARK_CODES.get(letter)
+
+
+def test_phrases_looked_for_in_the_marked_view_are_what_per_hit_checks_find() -> None:
+    """In texts typed with diacritics the one-word phrases typed with diacritics are looked
+    for as written; what is found is what the per-hit checks find in the folded text."""
+    matcher: PhraseMatcher[str] = PhraseMatcher((p, p) for p in _MARKED_PHRASES)
+    found = marked = 0
+    for text in _marked_texts(3000):
+        folded = fold_with_offsets(text)
+        expected = sorted(map(_key, _per_hit_find(_MARKED_PHRASES, folded)))
+        assert sorted(map(_key, matcher.find(folded))) == expected, text
+        assert sorted(map(_key, matcher.find(folded, accented=False))) == sorted(
+            map(_key, _per_hit_find(_MARKED_PHRASES, folded, accented=False))
+        ), text
+        found += len(expected)
+        marked += folded.marked is not None
+    assert found > 5000 and 1000 < marked < 5000  # both scans are exercised
 
 
 def test_meta_tags_read_in_one_walk_are_what_the_css_queries_select() -> None:
