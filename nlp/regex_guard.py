@@ -79,7 +79,8 @@ def required_literals(pattern: str) -> tuple[str, ...]:
     found = _leading(list(tree))
     if not found or "" in found:
         return ()
-    return tuple(sorted(found))
+    # a text holding "so tai khoan" holds "tai khoan": one search fewer, the same answer
+    return tuple(sorted(text for text in found if not any(o != text and o in text for o in found)))
 
 
 _ZERO_WIDTH = {"AT", "ASSERT", "ASSERT_NOT"}
