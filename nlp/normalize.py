@@ -631,7 +631,8 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     ``evasion=False`` gives the folding as it was before evasion was undone (for tests).
     """
     table = _table(evasion, look_alikes=True, spaces=True)
-    if evasion and "<" not in text and "&" not in text and _REMOVED not in text:
+    markup = ("<" in text or "&" in text) and _MARKUP.search(text) is not None
+    if evasion and not markup and _REMOVED not in text:
         folded_text = _fold_plain_text(text, table)
         if folded_text is not None:
             return folded_text
