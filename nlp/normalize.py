@@ -128,8 +128,8 @@ class _FoldTable(dict[int, str]):
         """``translate``, and the marked bytes: the text with each character as its folding
         or, for a Vietnamese letter with diacritics, as its own byte (``_MARK_CODES``), so
         that one pass over the characters gives both the folded text and the marked view.
-        None when the text holds a look-alike or full-width character, or many characters
-        past Latin-1 (the caller folds it as ``translate`` does)."""
+        None when the text holds a look-alike or full-width character, or a letter of
+        another script (the caller folds it piece by piece)."""
         if self._marked is None:
             self._marked = {code: _marked_value(chr(code), v) for code, v in self._plain.items()}
         marked = text.translate(self._marked)
@@ -137,23 +137,27 @@ class _FoldTable(dict[int, str]):
         if _NOT_MARKED.encode("latin-1") in encoded:
             return None
         unmarked = encoded.translate(_UNMARK).decode("latin-1")
-        wanted = encoded.count(b"?") - marked.count("?")
-        if not wanted:
+        if encoded.count(b"?") == marked.count("?"):
             return unmarked, _non_ascii_chars(unmarked), encoded
-        if wanted > 128:
-            return None
+        # characters past Latin-1 (quotes, dashes, emoji) are their own folding: put back
         pieces: list[str] = []
+        unseen: list[str] = []
         done = 0
         index = encoded.find(b"?")
         while index >= 0:
             char = marked[index]
             if char != "?":
                 if ord(char) not in self:
-                    self.__missing__(ord(char))  # a character first seen: translate again
-                    return self.translate_marked(text)
+                    unseen.append(char)
+                elif char.isalnum() and not char.isdecimal():
+                    return None
                 pieces += [unmarked[done:index], char]
                 done = index + 1
             index = encoded.find(b"?", index + 1)
+        if unseen:  # characters first seen: into the tables, and translate again
+            for char in unseen:
+                self.__missing__(ord(char))
+            return self.translate_marked(text)
         pieces.append(unmarked[done:])
         folded = "".join(pieces)
         if unmarked.isascii():  # the characters past Latin-1 are all there is outside ASCII

@@ -462,7 +462,9 @@ def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
     from nlp.normalize import _MARKUP, _fold_in_pieces, _fold_plain_text, _table
 
     table = _table(True, look_alikes=True, spaces=True)
-    texts = _texts(1000) + _match_texts(1000) + _marked_texts(1000)
+    long = ["“Lạ” – " * 300 + "tin…", "😀 " * 1000 + "bán"]  # many characters past Latin-1
+    texts = _texts(1000) + _match_texts(1000) + _marked_texts(1000) + long
+    assert all(_fold_plain_text(text, table) is not None for text in long)
     one_pass = marked = 0
     for text in texts:
         fast = _fold_plain_text(text, table) if _MARKUP.search(text) is None else None
