@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import IO, Any
 
 
 def read_inputs(stream: IO[str]) -> Iterator[dict[str, Any]]:
-    """Records to analyze; a bad JSON line yields an error record naming the line."""
-    data = stream.read()
-    if not data.lstrip().startswith("{"):
-        if data.strip():
-            yield {"id": 1, "text": data, "title": ""}
+    """Records to analyze; a bad JSON line yields an error record naming the line.
+
+    JSON lines are read one at a time, so an input of any size streams; reading it whole
+    held it twice in memory, and ``str.splitlines`` also cut lines at U+2028 and U+0085,
+    which JSON allows inside a string. An input whose first character that is not
+    whitespace is not "{" is one plain-text document."""
+    lines = iter(stream)
+    blank: list[str] = []
+    for first in lines:
+        if first.strip():
+            break
+        blank.append(first)
+    else:
         return
-    for number, line in enumerate(data.splitlines(), start=1):
+    if not first.lstrip().startswith("{"):
+        yield {"id": 1, "text": "".join(blank) + first + stream.read(), "title": ""}
+        return
+    for number, line in enumerate(itertools.chain([first], lines), start=len(blank) + 1):
         stripped = line.strip()
         if not stripped:
             continue

@@ -135,6 +135,30 @@ def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
     assert doc["flagged"] and doc["localities"][0]["surface"] == "xã Bờ Y"
 
 
+def test_analyze_text_reads_json_lines_one_at_a_time() -> None:
+    """Lines end at line ends only: JSON allows U+2028 and U+0085 inside a string, which
+    str.splitlines took for line ends. Numbers count blank lines; a first character that
+    is not "{" makes the whole input one document, leading blank lines included."""
+    import io
+
+    from monitor.textio import read_inputs
+
+    def records(text: str) -> list[dict[str, object]]:
+        return list(read_inputs(io.StringIO(text, newline=None)))
+
+    text = json.dumps({"id": 7, "text": "Tin đồn\u2028lừa đảo\x85ở Bờ Y"}, ensure_ascii=False)
+    assert "\u2028" in text  # written as the character, not escaped
+    assert records(f"\n{text}\r\n\nnot json\n[1]\n") == [
+        {"id": 7, "text": "Tin đồn\u2028lừa đảo\x85ở Bờ Y", "title": ""},
+        {"id": None, "error": "line 4: invalid JSON: Expecting value"},
+        {"id": None, "error": "line 5: expected an object with a text string"},
+    ]
+    assert records("\n\nTin đồn ở Bờ Y\n{}") == [
+        {"id": 1, "text": "\n\nTin đồn ở Bờ Y\n{}", "title": ""}
+    ]
+    assert records("") == records(" \n\n") == []
+
+
 def test_commune_name_shared_with_a_province(analyzer: Analyzer) -> None:
     """Đăk Nông was a commune of ours and Đắk Nông a province: the unit word decides."""
     province = analyzer.analyze("Tin đồn sạt lở lớn ở tỉnh Đắk Nông khiến dư luận xôn xao.")
