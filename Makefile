@@ -25,12 +25,12 @@ demo: $(STAMP)
 	$(VENV)/bin/press-monitor demo
 
 # Bytecode of the project's own packages, as an installed package has it: an editable install
-# leaves none, and with PYTHONDONTWRITEBYTECODE set (as here) every command and every test's
+# leaves none, and where PYTHONDONTWRITEBYTECODE is set every command and every test's
 # subprocess would compile the modules it imports again (a tenth of a command's start-up).
 # Python checks each file's time and size, so a stale file is compiled afresh, never used.
 PACKAGES := crawler nlp storage alerts web monitor
 bytecode: $(STAMP)
-	$(PY) -m compileall -q $(PACKAGES) > /dev/null
+	$(PY) -m compileall -q $(PACKAGES)
 
 test: $(STAMP) test-deps bytecode
 	$(VENV)/bin/ruff check .

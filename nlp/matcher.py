@@ -118,8 +118,8 @@ class PhraseMatcher(Generic[T]):
         return self._size
 
     def words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
-        """The automaton's words (keys padded for the word view) and their entries, the very
-        tuples ``scan`` gives back for a document without a marked view."""
+        """Every key padded for the word view and its entries, the very tuples a scan gives
+        back, for a document without a marked view."""
         yield from self._words.items()
 
     def plain_words(self) -> Iterator[tuple[str, tuple[_Entry[T], ...]]]:
@@ -144,17 +144,21 @@ class PhraseMatcher(Generic[T]):
         return self._group.scan(text, accented)[0]
 
     def candidates(
-        self, text: FoldedText, scanned: Iterable[Scanned[T]] | None = None
+        self,
+        text: FoldedText,
+        scanned: Iterable[Scanned[T]] | None = None,
+        accented: bool | None = None,
     ) -> list[Candidate[T]]:
         """Keys found at word boundaries, with folded offsets; the diacritics are not checked
         yet (``accept`` does that), so a caller can skip hits it will not use. ``scanned``:
-        hits of ``scan`` the caller kept (all of them when None)."""
+        hits of ``scan`` the caller kept (all of them when None), from a scan given the
+        ``accented`` answer that the caller's diacritics check will use."""
         view = text.view
         blanks, exact = view.text, view.exact
         folded = text.folded
         size = len(folded)
         out: list[Candidate[T]] = []
-        for view_end, entries in self.scan(text) if scanned is None else scanned:
+        for view_end, entries in self.scan(text, accented) if scanned is None else scanned:
             for entry in entries:
                 if entry.whole:
                     end = view_end - 1  # the view is the folded text shifted by one
@@ -182,15 +186,16 @@ class PhraseMatcher(Generic[T]):
     ) -> Iterator[Hit[T]]:
         """Hits in the text; ``accented`` (computed when not given) says whether the
         document is typed with diacritics, which decides what a bare letter may stand for.
-        ``scanned``: this matcher's share of a ``ScanGroup`` scan (the text is scanned here
-        when None)."""
+        ``scanned``: this matcher's share of a ``ScanGroup`` scan given the same ``accented``
+        (the text is scanned here when None). Hits come in the order of their ends in the
+        text, longest first, as from one automaton."""
         if not self._size:
             return
         if accented is None:
             accented = text.accented
         if scanned is None:
             scanned = self.scan(text, accented)
-        for candidate in self.candidates(text, scanned):
+        for candidate in self.candidates(text, sorted(scanned, key=_text_order)):
             yield from accept(text, candidate, candidate[3].values, accented)
 
 
@@ -208,8 +213,8 @@ class ScanGroup:
     def __init__(self, matchers: Sequence[PhraseMatcher[Any]]) -> None:
         self._size = len(matchers)
         self._full = _automaton(matchers, lambda m: m.words())
-        self._plain = _automaton(matchers, lambda m: m.plain_words())
         self._marked = _automaton(matchers, lambda m: m.marked_words())
+        self._plain = _automaton(matchers, lambda m: m.plain_words()) if self._marked else None
 
     def scan(self, text: FoldedText, accented: bool | None = None) -> list[list[Scanned[Any]]]:
         """Each matcher's hits, as its ``scan`` would give them. ``accented``: the answer
@@ -241,6 +246,12 @@ def _automaton(
         automaton.add_word(word, tuple(parts))
     automaton.make_automaton()
     return automaton
+
+
+def _text_order(hit: Scanned[Any]) -> tuple[int, int]:
+    """Where a hit ends in the view, then the longer first (one automaton's order)."""
+    view_end, entries = hit
+    return view_end, -entries[0].length - entries[0].whole
 
 
 def _dispatch(
@@ -282,7 +293,7 @@ def _marked_spellings(
             return None
         written = _canonical(phrase)
         spelled = marked_spelling(written)
-        if spelled is None or len(spelled) != len(key) or fold(written) != key:
+        if spelled is None or fold(written) != key:
             return None
         spellings.setdefault(spelled, []).append(value)
     return {spelled: tuple(group) for spelled, group in spellings.items()}

@@ -61,12 +61,14 @@ def _base_fold(char: str) -> str:
     return lowered[0] if lowered else base
 
 
-# The marked view (see ``marked_view``) writes each Vietnamese letter with diacritics as one
-# byte of its own, so that it is made from the one translation of the text with bytes
-# operations. The bytes are Latin-1 characters that no character ever folds to (a test
-# checks every code point), two tones of a rare letter share one (ẳ ẵ: a scan in the marked
-# view finds a superset of what the diacritics check accepts, never less).
-_VOWELS = {"a": "aăâ", "e": "eê", "i": "i", "o": "oôơ", "u": "uư", "y": "y"}
+# The marked bytes (``_FoldTable.translate_marked``) write each Vietnamese letter with
+# diacritics as one byte of its own, so that the folded text, its word view and its marked
+# view are all made from one translation of the text with bytes operations. The bytes are
+# Latin-1 characters that no character folds to in a table with ``spaces`` (a test checks
+# every code point; NEL and NBSP fold to a line end there). Two tones of a rare letter share
+# one (ẳ ẵ): a scan of the marked view then finds a superset of what the diacritics check
+# accepts, never less.
+_SHAPES = "aăâeêioôơuưy"  # the vowels as the tone marks sit on them
 _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
 _SHARED = {"ẵ": "ẳ", "ẫ": "ẩ", "ẽ": "ẻ", "ễ": "ể", "ỗ": "ổ", "ỡ": "ở", "ỹ": "ỷ"}
 _FOLDED_TO = b"\xd7\xdf\xe6\xf0\xf7\xfe"  # Latin-1 letters and signs that some character folds to
@@ -75,23 +77,22 @@ _NOT_MARKED = "\xad"  # what a look-alike or full-width character becomes in the
 
 
 def _mark_codes() -> dict[str, str]:
+    """Each lowercase Vietnamese letter with diacritics (and đ) -> its byte, as a Latin-1
+    character; 67 letters share 60 bytes."""
     letters = ["đ"]
-    for shapes in _VOWELS.values():
-        for shape in shapes:
-            letters += ([] if shape in "aeiouy" else [shape]) + [
-                unicodedata.normalize("NFC", shape + tone) for tone in _TONES
-            ]
+    for shape in _SHAPES:
+        letters += ([] if shape in "aeiouy" else [shape]) + [
+            unicodedata.normalize("NFC", shape + tone) for tone in _TONES
+        ]
     own = [letter for letter in letters if letter not in _SHARED]
     codes = dict(zip(own, map(chr, _CODE_POINTS), strict=True))
     return codes | {letter: codes[partner] for letter, partner in _SHARED.items()}
 
 
-_MARK_CODES = _mark_codes()  # lowercase letter -> its byte (as a Latin-1 character)
+_MARK_CODES = _mark_codes()
+_LETTER_OF_CODE = {ord(code): letter for letter, code in _MARK_CODES.items()}
 _UNMARK = bytes(
-    ord(_base_fold(next(k for k, v in _MARK_CODES.items() if v == chr(b))))
-    if chr(b) in _MARK_CODES.values()
-    else b
-    for b in range(256)
+    ord(_base_fold(_LETTER_OF_CODE[b])) if b in _LETTER_OF_CODE else b for b in range(256)
 )
 
 
@@ -103,7 +104,13 @@ class _FoldTable(dict[int, str]):
     ``evasion`` adds the zero-width, soft hyphen, full-width and Latin-variant folds,
     ``look_alikes`` the confusables (right for any text without a letter of another script
     left after folding), ``spaces`` turns any whitespace but ' ' into '\n': a space that
-    spaced-out letters do not cross, made ' ' at the end.
+    spaced-out letters do not cross, made ' ' at the end. A table with all three also keeps
+    the marked table (``translate_marked``).
+
+    Tables are shared by the threads of a worker: a character is written to the plain
+    tables before the table itself, and the translations check what they met against the
+    plain tables, so a character added meanwhile by another thread is translated again,
+    never left as it is.
     """
 
     def __init__(self, evasion: bool, look_alikes: bool, spaces: bool) -> None:
@@ -112,16 +119,17 @@ class _FoldTable(dict[int, str]):
         self.look_alikes = look_alikes
         self.spaces = spaces
         self._plain: dict[int, str] = {}
-        self._marked: dict[int, str] | None = None  # made on first use (translate_marked)
+        self._marked: dict[int, str] | None = {} if evasion and look_alikes and spaces else None
         for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
             for code in range(low, high):
                 self.__missing__(code)
 
     def __missing__(self, code: int) -> str:
         value = self._compute(chr(code))
-        self[code] = self._plain[code] = value
         if self._marked is not None:
             self._marked[code] = _marked_value(chr(code), value)
+        self._plain[code] = value
+        self[code] = value
         return value
 
     def translate_marked(self, text: str) -> tuple[str, str, bytes] | None:
@@ -129,40 +137,45 @@ class _FoldTable(dict[int, str]):
         or, for a Vietnamese letter with diacritics, as its own byte (``_MARK_CODES``), so
         that one pass over the characters gives both the folded text and the marked view.
         None when the text holds a look-alike or full-width character, or a letter of
-        another script (the caller folds it piece by piece)."""
-        if self._marked is None:
-            self._marked = {code: _marked_value(chr(code), v) for code, v in self._plain.items()}
-        marked = text.translate(self._marked)
-        encoded = marked.encode("latin-1", "replace")
-        if _NOT_MARKED.encode("latin-1") in encoded:
-            return None
-        unmarked = encoded.translate(_UNMARK).decode("latin-1")
-        if encoded.count(b"?") == marked.count("?"):
-            return unmarked, _non_ascii_chars(unmarked), encoded
-        # characters past Latin-1 (quotes, dashes, emoji) are their own folding: put back
-        pieces: list[str] = []
-        unseen: list[str] = []
-        done = 0
-        index = encoded.find(b"?")
-        while index >= 0:
-            char = marked[index]
-            if char != "?":
-                if ord(char) not in self:
-                    unseen.append(char)
-                elif char.isalnum() and not char.isdecimal():
-                    return None
-                pieces += [unmarked[done:index], char]
-                done = index + 1
-            index = encoded.find(b"?", index + 1)
-        if unseen:  # characters first seen: into the tables, and translate again
-            for char in unseen:
-                self.__missing__(ord(char))
-            return self.translate_marked(text)
-        pieces.append(unmarked[done:])
-        folded = "".join(pieces)
-        if unmarked.isascii():  # the characters past Latin-1 are all there is outside ASCII
-            return folded, "".join(pieces[1::2]), encoded
-        return folded, _non_ascii_chars(folded), encoded
+        another script past Latin-1 (the caller folds it piece by piece)."""
+        table = self._marked
+        if table is None:
+            raise TypeError("marked bytes need a table with evasion, look-alikes and spaces")
+        while True:
+            size = len(table)
+            marked = text.translate(table)
+            encoded = marked.encode("latin-1", "replace")
+            if _NOT_MARKED.encode("latin-1") in encoded:
+                return None
+            unmarked = encoded.translate(_UNMARK).decode("latin-1")
+            if encoded.count(b"?") == marked.count("?"):
+                if len(table) == size:
+                    return unmarked, _non_ascii_chars(unmarked), encoded
+                continue
+            # characters past Latin-1 (quotes, dashes, emoji) are their own folding
+            pieces: list[str] = []
+            unseen: list[str] = []
+            done = 0
+            index = encoded.find(b"?")
+            while index >= 0:
+                char = marked[index]
+                if char != "?":
+                    if ord(char) not in self:
+                        unseen.append(char)
+                    elif char.isalnum() and not char.isdecimal():
+                        return None
+                    pieces += [unmarked[done:index], char]
+                    done = index + 1
+                index = encoded.find(b"?", index + 1)
+            if unseen:
+                self._add(unseen)
+            if unseen or len(table) != size:
+                continue
+            pieces.append(unmarked[done:])
+            folded = "".join(pieces)
+            if unmarked.isascii():  # the characters past Latin-1 are all there is outside ASCII
+                return folded, "".join(pieces[1::2]), encoded
+            return folded, _non_ascii_chars(folded), encoded
 
     def translate(self, text: str) -> tuple[str, str]:
         """``text.translate(self)`` and the characters outside ASCII left in it.
@@ -170,18 +183,23 @@ class _FoldTable(dict[int, str]):
         Through a plain dict kept beside the table: CPython looks characters up in a dict
         subclass a third slower, and this is the one pass over every character of every
         item. A character the table has not seen stays as it is in that pass; it is then
-        folded into the table and the text translated again."""
-        folded = text.translate(self._plain)
-        if folded.isascii():
-            return folded, ""
-        rest = _non_ascii_chars(folded)
-        unseen = [c for c in rest if ord(c) not in self]
-        if not unseen:
-            return folded, rest
-        for char in unseen:
-            self.__missing__(ord(char))
-        folded = text.translate(self._plain)
-        return folded, _non_ascii_chars(folded)
+        folded into the table and the text translated again (as it is when another thread
+        added characters meanwhile)."""
+        while True:
+            size = len(self._plain)
+            folded = text.translate(self._plain)
+            rest = "" if folded.isascii() else _non_ascii_chars(folded)
+            unseen = [c for c in rest if ord(c) not in self]
+            if unseen:
+                self._add(unseen)
+            elif len(self._plain) == size:
+                return folded, rest
+
+    def _add(self, chars: list[str]) -> None:
+        """Characters met that the tables did not have."""
+        for char in chars:
+            if ord(char) not in self:
+                self.__missing__(ord(char))
 
     def _compute(self, char: str) -> str:
         folded = self._fold(char)
@@ -425,7 +443,7 @@ class FoldedText:
     """Folded text plus ``origin[i]``: the index in ``original`` of folded character i.
 
     ``view`` is the word view of ``folded`` (see ``word_view``), made once here because every
-    matcher of an analysis scans it; ``marked`` its marked view (see ``fold_with_offsets``)
+    matcher of an analysis scans it; ``marked`` its marked view (see ``_fold_plain_text``)
     or None."""
 
     original: str
@@ -532,7 +550,7 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # The word view and the marked view from the marked bytes: a letter's byte as its folded
 # letter or as itself, ASCII as in the word view, every other byte (a "?" for a character
 # past Latin-1 among them) as a space.
-_VIEW_OF_MARKED = bytes(
+_MARKED_TO_WORD_VIEW = bytes(
     _VIEW_BYTES[b] if b < 128 else (_UNMARK[b] if _UNMARK[b] != b else 0x20) for b in range(256)
 )
 
@@ -551,7 +569,7 @@ def _drawn(byte: int) -> str:
 
 _LETTER_IMAGE = "".join(map(_drawn, range(256))).encode("latin-1")
 _SPACED_IMAGE = re.compile(rb" a a(?![a0])")
-_MARKED_VIEW = bytes(
+_MARKED_TO_MARKED_VIEW = bytes(
     _VIEW_BYTES[b] if b < 128 else (b if _UNMARK[b] != b else 0x20) for b in range(256)
 )
 
@@ -636,23 +654,35 @@ def fold_with_offsets(text: str, evasion: bool = True) -> FoldedText:
     """
     table = _table(evasion, look_alikes=True, spaces=True)
     markup = ("<" in text or "&" in text) and _MARKUP.search(text) is not None
-    if evasion and not markup and _REMOVED not in text:
-        folded_text = _fold_plain_text(text, table)
-        if folded_text is not None:
-            return folded_text
-    return _fold_in_pieces(text, table, evasion)
+    if not evasion or markup or _REMOVED in text:
+        return _fold_in_pieces(text, table, evasion, markup)
+    translated = table.translate_marked(text)
+    if translated is None:
+        return _fold_in_pieces(text, table, evasion, markup)
+    folded_text = _fold_plain_text(text, *translated)
+    if folded_text is not None:
+        return folded_text
+    # marks or zero-width characters to remove: piece by piece, from the same translation
+    return _fold_in_pieces(text, table, evasion, markup, translated[:2])
 
 
-def _fold_in_pieces(text: str, table: _FoldTable, evasion: bool) -> FoldedText:
-    """Any text: markup, removed characters and letters of other scripts piece by piece."""
+def _fold_in_pieces(
+    text: str,
+    table: _FoldTable,
+    evasion: bool,
+    markup: bool,
+    translated: tuple[str, str] | None = None,
+) -> FoldedText:
+    """Any text: markup, removed characters and letters of other scripts piece by piece.
+    ``translated``: the whole text's ``table.translate``, when it is known (no markup)."""
     builder = _Builder()
     cursor = 0
-    if "<" in text or "&" in text:
-        for markup in _MARKUP.finditer(text):
-            builder.plain(text, cursor, markup.start(), table, evasion)
-            builder.markup(markup.group(), markup.start(), table)
-            cursor = markup.end()
-    builder.plain(text, cursor, len(text), table, evasion)
+    if markup:
+        for found in _MARKUP.finditer(text):
+            builder.plain(text, cursor, found.start(), table, evasion)
+            builder.markup(found.group(), found.start(), table)
+            cursor = found.end()
+    builder.plain(text, cursor, len(text), table, evasion, translated)
     folded = "".join(builder.parts)
     starts, deltas = builder.starts, builder.deltas
     cuts = _cuts(folded, evasion)
@@ -663,8 +693,9 @@ def _fold_in_pieces(text: str, table: _FoldTable, evasion: bool) -> FoldedText:
     return FoldedText(text, folded, Origin(starts, deltas, len(folded)))
 
 
-def _fold_plain_text(text: str, table: _FoldTable) -> FoldedText | None:
-    """The common case, from one pass over the characters: text without markup in which
+def _fold_plain_text(text: str, folded: str, rest: str, encoded: bytes) -> FoldedText | None:
+    """The common case, from one pass over the characters (``translate_marked``: ``folded``,
+    the characters outside ASCII in it, the marked bytes): text without markup in which
     every character folds to one (no mark to remove, no letter of another script to fold
     again); None for any other text.
 
@@ -678,10 +709,6 @@ def _fold_plain_text(text: str, table: _FoldTable) -> FoldedText | None:
     Python and thrown away. Look-alike and full-width characters, combining marks and
     entities read as other letters, so text holding them has no marked view.
     """
-    translated = table.translate_marked(text)
-    if translated is None:
-        return None
-    folded, rest, encoded = translated
     if _REMOVED in folded or _has_foreign_letter(folded, rest):
         return None
     starts, deltas = ([0], [0]) if folded else ([], [])
@@ -692,9 +719,11 @@ def _fold_plain_text(text: str, table: _FoldTable) -> FoldedText | None:
     if "\n" in folded:
         folded = folded.replace("\n", " ")
     exact = not any(c.isalnum() for c in rest)
-    view = WordView(f" {encoded.translate(_VIEW_OF_MARKED).decode('latin-1')} ", exact)
+    view = WordView(f" {encoded.translate(_MARKED_TO_WORD_VIEW).decode('latin-1')} ", exact)
     accented = typed_with_diacritics(text)
-    marked = f" {encoded.translate(_MARKED_VIEW).decode('latin-1')} " if accented else None
+    marked = None
+    if accented:
+        marked = f" {encoded.translate(_MARKED_TO_MARKED_VIEW).decode('latin-1')} "
     result = FoldedText(text, folded, Origin(starts, deltas, len(folded)), view, marked)
     object.__setattr__(result, "_accented", accented)
     return result
@@ -755,7 +784,16 @@ class _Builder:
             if folded and folded != _REMOVED:
                 self.emit(folded, index)
 
-    def plain(self, text: str, start: int, end: int, table: _FoldTable, evasion: bool) -> None:
+    def plain(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        table: _FoldTable,
+        evasion: bool,
+        translated: tuple[str, str] | None = None,
+    ) -> None:
+        """``translated``: the segment's ``table.translate``, when it is known."""
         if start >= end:
             return
         segment = text[start:end]
@@ -765,7 +803,7 @@ class _Builder:
         if _REMOVED in segment:
             self._char_by_char(segment, start, table)
             return
-        folded, rest = table.translate(segment)
+        folded, rest = translated or table.translate(segment)
         if table.look_alikes and _has_foreign_letter(folded, rest):
             folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
@@ -838,11 +876,13 @@ def _cuts(folded: str, evasion: bool, image: bytes | None = None) -> list[tuple[
     flat = folded.replace("\n", " ") if "\n" in folded else folded
     if "  " in flat:  # one C search, and the regex runs only when there is a run
         cuts = [(m.start() + 1, m.end()) for m in _SPACE_RUN.finditer(flat)]
+    if not evasion:
+        return cuts
     if image is not None:
         hinted = _SPACED_IMAGE.search(image) is not None
     else:
         hinted = _SPACED_HINT.search(folded) is not None
-    if evasion and hinted:
+    if hinted:
         joined = [
             (m.start() + i, m.start() + i + 1)
             for m in _SPACED_LETTERS.finditer(folded)

@@ -375,9 +375,9 @@ def _bit_sets(
     plans: Sequence[Plan], uses: Sequence[frozenset[int]], matcher: PhraseMatcher[int]
 ) -> tuple[list[int], dict[int, tuple[int, int]]]:
     """Bit sets (Python ints), so that a document's possible queries cost a few integer
-    operations: each query's requirements as bits (``needs``), and for each automaton word
-    (by the identity of its entries, as ``scan`` gives them back) the requirements its terms
-    meet and the queries that use them (``masks``)."""
+    operations: each query's requirements as bits (``needs``), and for each tuple of entries
+    a scan can give back (by its identity) the requirements its terms meet and the queries
+    that use them (``masks``)."""
     bit = itertools.count()
     numbered = [[(next(bit), need) for need in _requirements(plan)] for plan in plans]
     needs = [sum(1 << k for k, _ in query) for query in numbered]
