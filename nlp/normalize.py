@@ -16,6 +16,7 @@ Latin words, full-width forms become ASCII, and letters spaced out one by one
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -26,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import overload
 
 _SPECIAL_FOLDS = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i"}
@@ -250,15 +252,71 @@ def _latin_base(char: str) -> str | None:
 
 @cache
 def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
+    """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate
+    (``_look_alikes``), a pattern for any of them, and one for a word holding one."""
+    table = _look_alikes()
+    word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
+    look_alike = _char_class(sorted(table))
+    # A word holding a look-alike: lazily up to the first one, then to the word's end.
+    return table, re.compile(look_alike), re.compile(rf"{word}*?{look_alike}{word}*")
+
+
+_LOOK_ALIKES_VERSION = 1  # raise when _build_look_alikes gives another table for the same data
+
+
+def _look_alikes() -> dict[int, str]:
+    """The look-alike table, from the disk cache (``nlp.disk_cache``) when it was built from
+    the same data file by the same code and Unicode version: reading and parsing the 900 KB
+    of confusables data was a tenth of an analysing command's start-up."""
+    from nlp.disk_cache import default_cache_dir, read_json, write_json
+
+    source = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    key = _look_alikes_key(source) if isinstance(source, Path) else None
+    path = default_cache_dir() / f"look-alikes-{key}.json" if key else None
+    if path is not None:
+        cached = _table_from_json(read_json(path, "look-alike"))
+        if cached is not None:
+            return cached
+    table = _build_look_alikes(json.loads(source.read_text("utf-8")))
+    if path is not None:
+        write_json(path, {str(code): latin for code, latin in table.items()}, "look-alike")
+    return table
+
+
+def _look_alikes_key(source: Path) -> str | None:
+    """The data file and this module as found on disk (path, size, modification time), and
+    the Unicode version: what a build reads. None when a file cannot be read."""
+    stamp: list[object] = [_LOOK_ALIKES_VERSION, unicodedata.unidata_version]
+    for path in (source, Path(__file__)):
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        stamp += [str(path), stat.st_size, stat.st_mtime_ns]
+    return hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:24]
+
+
+def _table_from_json(data: object) -> dict[int, str] | None:
+    """A cached table as written, or None for anything else (the table is then built)."""
+    if not isinstance(data, dict) or not data:
+        return None
+    table: dict[int, str] = {}
+    for code, latin in data.items():
+        if not (isinstance(code, str) and code.isdigit() and isinstance(latin, str)):
+            return None
+        if len(latin) != 1 or not 0x80 <= int(code) <= 0x10FFFF:
+            return None
+        table[int(code)] = latin
+    return table
+
+
+def _build_look_alikes(data: dict[str, list[dict[str, str]]]) -> dict[int, str]:
     """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate.
 
-    Built once from the confusables data that ships with confusable_homoglyphs (Unicode's
+    Built from the confusables data that ships with confusable_homoglyphs (Unicode's
     confusables.txt as JSON); only letters and digits whose own folding is not already an
     ASCII letter or digit, so Vietnamese letters keep their usual folding.
     """
-    data = json.loads(
-        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
-    )
     pairs: dict[str, set[str]] = {}  # the data lists each pair under both of its characters
     for target in string.ascii_letters + string.digits:
         for entry in data.get(target, ()):
@@ -286,10 +344,7 @@ def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
             table[code] = latin if len(latin) == 1 else table[ord(base)]
         elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
             table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
-    word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
-    look_alike = _char_class(sorted(table))
-    # A word holding a look-alike: lazily up to the first one, then to the word's end.
-    return table, re.compile(look_alike), re.compile(rf"{word}*?{look_alike}{word}*")
+    return table
 
 
 def _char_class(codes: list[int]) -> str:
