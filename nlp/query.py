@@ -333,6 +333,8 @@ class CompiledQueries:
         masks = [self._masks[id(entries)] for _, entries in scanned]
         met = functools.reduce(operator.or_, [m for m, _ in masks])
         live = [index for index, needs in enumerate(self._needs) if met & needs == needs]
+        if not live:  # most documents: no query can hold, no hit is kept
+            return [], []
         live_bits = sum(1 << index for index in live)
         kept = [hit for hit, (_, users) in zip(scanned, masks, strict=True) if users & live_bits]
         return live, kept
