@@ -20,7 +20,7 @@ Old figures for comparison (before the translate folding): 191 articles/s in pro
 "582x" against NER over every whole article; analyze-text 8.5x the whole-process floor.
 Before matching in the word view (main at 5c9862b, quiet machine): 859 articles/s in
 process, analyze-text 7.9x the floor's CPU; after it 1,074 articles/s and 4.7x (README).
-With the marked view (sixth round): 4.3x against 4.6-4.8x for main at e0e20d0 in turn.
+Sixth round (the marked view): 4.1x, against 4.7x for main at e0e20d0 measured in turn.
 
     .venv/bin/python bench/bench_analyze.py [--articles 2000] [--stored 100000]
 """
