@@ -346,11 +346,14 @@ class CompiledQueries:
         boundary and diacritics checks, in order."""
         folded = text.folded
         hits = []
-        for start, end, whole_word, entry in self._matcher.candidates(text, kept):
+        for start, end, whole_word, entry in self._matcher.candidates(text, kept, accented):
+            surface = None  # read once for the key's spellings ("lạ", "là", "la")
             for phrase, prefix, tid in entry.values:
                 if tid not in wanted or not (whole_word or prefix):
                     continue
-                if same_word(phrase, text.surface(start, end), accented):
+                if surface is None:
+                    surface = text.surface(start, end)
+                if same_word(phrase, surface, accented):
                     stop = end if whole_word else word_end(folded, end)
                     hits.append((start, stop, tid))
         hits.sort()
