@@ -1,7 +1,8 @@
 """Multi-pattern phrase matching on folded text, at word boundaries.
 
-All phrases are matched in one pass with an Aho-Corasick automaton (pyahocorasick), so the
-cost grows with the text, not with the number of keywords. A phrase typed with diacritics
+All phrases are matched with Aho-Corasick automata (pyahocorasick): one pass over the word
+view, and one over the marked view for a text typed with diacritics, so the cost grows with
+the text, not with the number of keywords. A phrase typed with diacritics
 matches text that has the same diacritics, or text typed without them ("lua dao"): a letter
 the writer typed with a diacritic must be the phrase's own letter. Whether a bare letter may
 stand for an accented one depends on the document: in text typed with diacritics a bare

@@ -12,6 +12,10 @@ and soft hyphens are removed, look-alike letters from other scripts (Unicode's c
 data, from the confusable_homoglyphs package) become the Latin letters they imitate inside
 Latin words, full-width forms become ASCII, and letters spaced out one by one
 ("l ừ a   đ ả o") are joined.
+
+Plain text (most press text) takes one pass that also gives the views the matchers scan:
+the word view, and for text typed with diacritics the marked view, where each Vietnamese
+letter with diacritics keeps a byte of its own (``_fold_plain_text``).
 """
 
 from __future__ import annotations
