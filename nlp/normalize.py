@@ -79,7 +79,12 @@ _TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
 _SHARED = {"ẵ": "ẳ", "ẫ": "ẩ", "ẽ": "ẻ", "ễ": "ể", "ỗ": "ổ", "ỡ": "ở", "ỹ": "ỷ"}
 _FOLDED_TO = b"\xd7\xdf\xe6\xf0\xf7\xfe"  # Latin-1 letters and signs that some character folds to
 _CODE_POINTS = [0x85, 0xA0, *(c for c in range(0xC0, 0x100) if c not in _FOLDED_TO)]
-_NOT_MARKED = "\xad"  # what a look-alike or full-width character becomes in the marked table
+# A look-alike or full-width character becomes, in the marked table, the ASCII character it
+# folds to moved into the private use area (translate_marked puts it back, and the text then
+# has no marked view: it reads as other letters there); a character of that part of the
+# private use area itself becomes _NOT_MARKED, and its text is folded piece by piece.
+_STAND_IN = 0xE000
+_NOT_MARKED = "\xad"
 
 
 def _mark_codes() -> dict[str, str]:
@@ -138,11 +143,12 @@ class _FoldTable(dict[int, str]):
         self[code] = value
         return value
 
-    def translate_marked(self, text: str) -> tuple[str, str, bytes] | None:
-        """``translate``, and the marked bytes: the text with each character as its folding
-        or, for a Vietnamese letter with diacritics, as its own byte (``_MARK_CODES``), so
-        that one pass over the characters gives both the folded text and the marked view.
-        None when the text holds a look-alike or full-width character, or a letter of
+    def translate_marked(self, text: str) -> tuple[str, str, bytes, bool] | None:
+        """``translate``, the marked bytes (the text with each character as its folding or,
+        for a Vietnamese letter with diacritics, as its own byte: ``_MARK_CODES``), and
+        whether they make a marked view, so that one pass over the characters gives the
+        folded text and both views. A text holding a look-alike or full-width character
+        makes none: those read as other letters there. None when the text holds a letter of
         another script past Latin-1 (the caller folds it piece by piece)."""
         table = self._marked
         if table is None:
@@ -156,17 +162,22 @@ class _FoldTable(dict[int, str]):
             unmarked = encoded.translate(_UNMARK).decode("latin-1")
             if encoded.count(b"?") == marked.count("?"):
                 if len(table) == size:
-                    return unmarked, _non_ascii_chars(unmarked), encoded
+                    return unmarked, _non_ascii_chars(unmarked), encoded, True
                 continue
-            # characters past Latin-1 (quotes, dashes, emoji) are their own folding
+            # characters past Latin-1 (quotes, dashes, emoji) are their own folding, and
+            # look-alikes stand in for the letter they fold to
             pieces: list[str] = []
             unseen: list[str] = []
+            stand_ins: list[int] = []
             done = 0
             index = encoded.find(b"?")
             while index >= 0:
                 char = marked[index]
                 if char != "?":
-                    if ord(char) not in self:
+                    if _STAND_IN <= ord(char) < _STAND_IN + 0x80:
+                        char = chr(ord(char) - _STAND_IN)
+                        stand_ins.append(index)
+                    elif ord(char) not in self:
                         unseen.append(char)
                     elif char.isalnum() and not char.isdecimal():
                         return None
@@ -179,9 +190,16 @@ class _FoldTable(dict[int, str]):
                 continue
             pieces.append(unmarked[done:])
             folded = "".join(pieces)
+            if stand_ins:
+                letters = bytearray(encoded)
+                for index in stand_ins:
+                    letters[index] = ord(folded[index])
+                encoded = bytes(letters)
             if unmarked.isascii():  # the characters past Latin-1 are all there is outside ASCII
-                return folded, "".join(pieces[1::2]), encoded
-            return folded, _non_ascii_chars(folded), encoded
+                rest = "".join(c for c in pieces[1::2] if not c.isascii())
+            else:
+                rest = _non_ascii_chars(folded)
+            return folded, rest, encoded, not stand_ins
 
     def translate(self, text: str) -> tuple[str, str]:
         """``text.translate(self)`` and the characters outside ASCII left in it.
@@ -233,9 +251,15 @@ class _FoldTable(dict[int, str]):
 def _marked_value(char: str, folded: str) -> str:
     """A character in the marked bytes (``_FoldTable.translate_marked``)."""
     code = ord(char)
-    if code in _FULL_WIDTH or code in _confusables()[0]:
+    if _STAND_IN <= code < _STAND_IN + 0x80:
         return _NOT_MARKED
+    if code in _FULL_WIDTH or code in _confusables()[0]:
+        return chr(_STAND_IN + ord(folded)) if _is_ascii(folded) else _NOT_MARKED
     return _MARK_CODES.get(unicodedata.normalize("NFC", char).lower(), folded)
+
+
+def _is_ascii(char: str) -> bool:
+    return len(char) == 1 and char.isascii()
 
 
 @cache
@@ -752,21 +776,25 @@ def _fold_in_pieces(
     return FoldedText(text, folded, Origin(starts, deltas, len(folded)))
 
 
-def _fold_plain_text(text: str, folded: str, rest: str, encoded: bytes) -> FoldedText | None:
+def _fold_plain_text(
+    text: str, folded: str, rest: str, encoded: bytes, markable: bool
+) -> FoldedText | None:
     """The common case, from one pass over the characters (``translate_marked``: ``folded``,
-    the characters outside ASCII in it, the marked bytes): text without markup in which
-    every character folds to one (no mark to remove, no letter of another script to fold
-    again); None for any other text.
+    the characters outside ASCII in it, the marked bytes, whether they make a marked view):
+    text without markup in which every character folds to one (no mark to remove, no letter
+    of another script to fold again); None for any other text.
 
     Its word view is made from the same bytes, and so is its marked view when the text is
-    typed with diacritics (``typed_with_diacritics``): the word view with every Vietnamese
-    letter with diacritics kept as its own byte (``_MARK_CODES``). In such a text a one-word
+    typed with diacritics (``typed_with_diacritics``) and ``markable``: the word view with
+    every Vietnamese letter with diacritics kept as its own byte (``_MARK_CODES``). In such
+    a text a one-word
     phrase typed with diacritics matches only a word whose letters are its own ("lạ" never
     "là" or "la", see ``matcher.same_word``), so a matcher looks for it in the marked view
     and the words that merely fold alike never reach Python: for the default rule pack, the
     common syllables were three in five of an article's automaton hits, each checked in
     Python and thrown away. Look-alike and full-width characters, combining marks and
-    entities read as other letters, so text holding them has no marked view.
+    entities read as other letters, so text holding them has no marked view (and its words
+    are looked for in the word view alone).
     """
     if _REMOVED in folded or _has_foreign_letter(folded, rest):
         return None
@@ -781,7 +809,7 @@ def _fold_plain_text(text: str, folded: str, rest: str, encoded: bytes) -> Folde
     view = WordView(f" {encoded.translate(_MARKED_TO_WORD_VIEW).decode('latin-1')} ", exact)
     accented = typed_with_diacritics(text)
     marked = None
-    if accented:
+    if accented and markable:
         marked = f" {encoded.translate(_MARKED_TO_MARKED_VIEW).decode('latin-1')} "
     result = FoldedText(text, folded, Origin(starts, deltas, len(folded)), view, marked)
     object.__setattr__(result, "_accented", accented)

@@ -425,8 +425,8 @@ _MARKED_PIECES = [
     "GD&ĐT",  # an ampersand but no entity
     "😀",
 ]
-# What keeps a text out of the one-pass folding or its marked view: look-alikes, full-width
-# letters, combining marks, entities, tags, letters and digits of other scripts.
+# What keeps a text out of the one-pass folding (combining marks, entities, tags, letters and
+# digits of other scripts) or out of its marked view (look-alikes, full-width letters).
 _UNMARKED_PIECES = [
     "ѕtk",
     "ｌạ",
@@ -460,15 +460,19 @@ def _marked_texts(count: int) -> list[str]:
 
 def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
     from nlp.normalize import (
+        _FULL_WIDTH,
         _MARK_CODES,
         _MARKUP,
         _REMOVED,
+        _confusables,
         _fold_in_pieces,
         _fold_plain_text,
         _FoldTable,
     )
 
     table = _FoldTable(True, True, True)  # a new table: characters are met for the first time
+
+    look_alikes = set(_confusables()[0]) | set(_FULL_WIDTH)
 
     def one_pass(text: str) -> tuple[FoldedText | None, tuple[str, str] | None]:
         """The one-pass folding, or None, and the translation it leaves to the pieces."""
@@ -477,12 +481,14 @@ def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
         translated = table.translate_marked(text)
         if translated is None:
             return None, None
+        # look-alikes fold in the one pass too, and keep the marked view away
+        assert translated[3] == (not any(ord(c) in look_alikes for c in text)), text
         return _fold_plain_text(text, *translated), translated[:2]
 
     long = ["“Lạ” – " * 300 + "tin…", "😀 " * 1000 + "bán"]  # many characters past Latin-1
     texts = _texts(1000) + _match_texts(1000) + _marked_texts(1000) + long
     assert all(one_pass(text)[0] is not None for text in long)
-    fast_texts = marked = handed_on = 0
+    fast_texts = marked = handed_on = stood_in = 0
     for text in texts:
         expected = _fold_in_pieces(text, table, True, bool(_MARKUP.search(text)))
         fast, translated = one_pass(text)
@@ -496,11 +502,13 @@ def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
                 ), text
             continue
         fast_texts += 1
+        stood_in += any(ord(c) in look_alikes for c in text)
         assert fast.folded == expected.folded, text
         assert list(fast.origin) == list(expected.origin), text
         assert fast.view == expected.view == word_view(expected.folded), text
         assert fast.accented == typed_with_diacritics(text), text
-        assert (fast.marked is not None) == fast.accented, text
+        markable = not any(ord(c) in look_alikes for c in text)
+        assert (fast.marked is not None) == (fast.accented and markable), text
         if fast.marked is None:
             continue
         marked += 1
@@ -514,7 +522,7 @@ def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
             # view says
             written = unicodedata.normalize("NFC", text[fast.origin[index - 1]]).lower()
             assert mark == _MARK_CODES[written] and fold(written) == blank, (text, index)
-    assert fast_texts > 1000 and marked > 300 and handed_on > 20  # every path is exercised
+    assert fast_texts > 1000 and marked > 300 and handed_on > 20 and stood_in > 100
 
 
 def test_threads_meeting_new_characters_together_fold_as_one_thread_does() -> None:
