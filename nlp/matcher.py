@@ -201,15 +201,15 @@ class PhraseMatcher(Generic[T]):
 
 
 class ScanGroup:
-    """The keys of several matchers in one automaton, so that a document is scanned once.
+    """The keys of several matchers in shared automata, so that a view is scanned once.
 
     An analysis runs three matchers (place names, keywords, rule terms) over the same word
     view; each scan costs a pass over every character whatever it finds, so one pass for
     the three saves two. The matchers keep their own entries (the very tuples), so what
     each receives is what its own scan would have given. A document with a marked view is
     scanned twice, the word view for the plain keys and the marked view for the others; a
-    matcher then receives the hits of the first pass before those of the second (its users
-    order hits by position)."""
+    matcher then receives the hits of the first pass before those of the second (``find``
+    puts them back in the text's order; the queries sort their own)."""
 
     def __init__(self, matchers: Sequence[PhraseMatcher[Any]]) -> None:
         self._size = len(matchers)
