@@ -12,13 +12,11 @@ refuses is never kept.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from nlp.disk_cache import default_cache_dir, read_json, write_json
+from nlp.disk_cache import cache_key, default_cache_dir, file_stamp, read_json, write_json
 
 KEPT = 256  # expressions kept per installation: a config has a handful
 _CRON_MODULES = ("__init__.py", "fields.py", "expressions.py")
@@ -70,10 +68,5 @@ def _installation() -> str | None:
     else:
         cron = Path(spec.submodule_search_locations[0]) / "triggers" / "cron"
         for name in _CRON_MODULES:
-            try:
-                stat = (cron / name).stat()
-            except OSError:
-                parts.append([name, None])
-            else:
-                parts.append([str(cron / name), stat.st_size, stat.st_mtime_ns])
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
+            parts.append(file_stamp(cron / name) or [name, None])
+    return cache_key(parts)

@@ -9,6 +9,7 @@ Files are written to a temporary name and renamed, so a reader never sees half o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -25,6 +26,21 @@ def default_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "press-monitor"
+
+
+def file_stamp(path: Path) -> list[object] | None:
+    """A file as found on disk (path, size, modification time), for a cache key: another
+    release, or the same one reinstalled, gives another stamp. None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def cache_key(parts: object) -> str:
+    """A file-name-safe digest of what a cached build depends on (JSON-serialisable)."""
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:24]
 
 
 def read_json(path: Path, what: str) -> Any | None:

@@ -16,7 +16,6 @@ locality's gazetteer without reading the mapping or importing underthesea.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
@@ -26,7 +25,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from nlp.disk_cache import default_cache_dir, read_json, write_json
+from nlp.disk_cache import cache_key, default_cache_dir, file_stamp, read_json, write_json
 
 # Bump when the code below changes what a gazetteer holds, so cached ones are rebuilt.
 GAZETTEER_VERSION = 2
@@ -136,7 +135,7 @@ def _cache_key(province: str, district: str | None, aliases: list[str], communes
     key: list[Any] = [GAZETTEER_VERSION, _data_stamp(), province, district, list(aliases)]
     if communes:
         key.append(list(communes))
-    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()[:24]
+    return cache_key(key)
 
 
 def _data_stamp() -> list[Any]:
@@ -145,11 +144,7 @@ def _data_stamp() -> list[Any]:
     importlib.metadata for underthesea's version instead scanned every installed
     distribution, 10 ms of every command's start-up."""
     path = _mapping_path()
-    try:
-        stat = path.stat()
-    except OSError:
-        return [str(path), None, None]
-    return [str(path), stat.st_size, stat.st_mtime_ns]
+    return file_stamp(path) or [str(path), None, None]
 
 
 def _load(path: Path) -> Gazetteer | None:

@@ -20,7 +20,6 @@ letter with diacritics keeps a byte of its own (``_fold_plain_text``).
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -312,16 +311,14 @@ def _look_alikes() -> dict[int, str]:
 
 
 def _look_alikes_key(source: Path) -> str | None:
-    """The data file and this module as found on disk (path, size, modification time), and
-    the Unicode version: what a build reads. None when a file cannot be read."""
-    stamp: list[object] = [_LOOK_ALIKES_VERSION, unicodedata.unidata_version]
-    for path in (source, Path(__file__)):
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
-        stamp += [str(path), stat.st_size, stat.st_mtime_ns]
-    return hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:24]
+    """The data file and this module as found on disk, and the Unicode version: what a
+    build reads. None when a file cannot be read."""
+    from nlp.disk_cache import cache_key, file_stamp
+
+    stamps = [file_stamp(source), file_stamp(Path(__file__))]
+    if None in stamps:
+        return None
+    return cache_key([_LOOK_ALIKES_VERSION, unicodedata.unidata_version, *stamps])
 
 
 def _table_from_json(data: object) -> dict[int, str] | None:
