@@ -118,9 +118,9 @@ class _FoldTable(dict[int, str]):
     the marked table (``translate_marked``).
 
     Tables are shared by the threads of a worker: a character is written to the plain
-    tables before the table itself, and the translations check what they met against the
-    plain tables, so a character added meanwhile by another thread is translated again,
-    never left as it is.
+    tables before the table itself, and a translation during which the tables grew, or
+    that met a character its table did not translate, is made again, so a character added
+    meanwhile by another thread is never left as it is nor judged as it was written.
     """
 
     def __init__(self, evasion: bool, look_alikes: bool, spaces: bool) -> None:
@@ -173,11 +173,13 @@ class _FoldTable(dict[int, str]):
             while index >= 0:
                 char = marked[index]
                 if char != "?":
-                    if _STAND_IN <= ord(char) < _STAND_IN + 0x80:
+                    if table.get(ord(text[index])) != char:
+                        # first seen, or added by another thread after this translation:
+                        # judged only once translated with it
+                        unseen.append(text[index])
+                    elif _STAND_IN <= ord(char) < _STAND_IN + 0x80:
                         char = chr(ord(char) - _STAND_IN)
                         stand_ins.append(index)
-                    elif ord(char) not in self:
-                        unseen.append(char)
                     elif char.isalnum() and not char.isdecimal():
                         return None
                     pieces += [unmarked[done:index], char]
