@@ -110,7 +110,11 @@ class PhraseMatcher(Generic[T]):
                 for word, entry in _entries(spelled, key, group, False):
                     marked.setdefault(word, []).append(entry)
         self._words = {word: tuple(entries) for word, entries in words.items()}
-        self._plain = {word: tuple(entries) for word, entries in plain.items()}
+        # a word whose keys are all plain keeps its very tuple: one mask, one object
+        self._plain = {
+            word: self._words[word] if len(entries) == len(words[word]) else tuple(entries)
+            for word, entries in plain.items()
+        }
         self._marked = {word: tuple(entries) for word, entries in marked.items()}
         self._size = len(keyed)
         self._group: ScanGroup | None = None
@@ -134,9 +138,10 @@ class PhraseMatcher(Generic[T]):
         yield from self._marked.items()
 
     def entry_tuples(self) -> Iterator[tuple[_Entry[T], ...]]:
-        """Every tuple of entries a scan can give back (for tables keyed by their identity)."""
-        for words in (self._words, self._plain, self._marked):
-            yield from words.values()
+        """Every tuple of entries a scan can give back, once (for tables keyed by their
+        identity)."""
+        tuples = [*self._words.values(), *self._plain.values(), *self._marked.values()]
+        yield from {id(entries): entries for entries in tuples}.values()
 
     def scan(self, text: FoldedText, accented: bool | None = None) -> list[Scanned[T]]:
         """The automaton's hits, unchecked (C-speed passes); ``accented`` as for ``find``."""
