@@ -255,12 +255,9 @@ def _marked_value(char: str, folded: str) -> str:
     if _STAND_IN <= code < _STAND_IN + 0x80:
         return _NOT_MARKED
     if code in _FULL_WIDTH or code in _confusables()[0]:
-        return chr(_STAND_IN + ord(folded)) if _is_ascii(folded) else _NOT_MARKED
+        ascii_char = len(folded) == 1 and folded.isascii()
+        return chr(_STAND_IN + ord(folded)) if ascii_char else _NOT_MARKED
     return _MARK_CODES.get(unicodedata.normalize("NFC", char).lower(), folded)
-
-
-def _is_ascii(char: str) -> bool:
-    return len(char) == 1 and char.isascii()
 
 
 @cache
@@ -786,14 +783,13 @@ def _fold_plain_text(
     Its word view is made from the same bytes, and so is its marked view when the text is
     typed with diacritics (``typed_with_diacritics``) and ``markable``: the word view with
     every Vietnamese letter with diacritics kept as its own byte (``_MARK_CODES``). In such
-    a text a one-word
-    phrase typed with diacritics matches only a word whose letters are its own ("lạ" never
-    "là" or "la", see ``matcher.same_word``), so a matcher looks for it in the marked view
-    and the words that merely fold alike never reach Python: for the default rule pack, the
-    common syllables were three in five of an article's automaton hits, each checked in
-    Python and thrown away. Look-alike and full-width characters, combining marks and
-    entities read as other letters, so text holding them has no marked view (and its words
-    are looked for in the word view alone).
+    a text a one-word phrase typed with diacritics matches only a word whose letters are its
+    own ("lạ" never "là" or "la", see ``matcher.same_word``), so a matcher looks for it in
+    the marked view and the words that merely fold alike never reach Python: for the
+    default rule pack, the common syllables were three in five of an article's automaton
+    hits, each checked in Python and thrown away. Look-alike and full-width characters,
+    combining marks and entities read as other letters, so text holding them has no marked
+    view (and its words are looked for in the word view alone).
     """
     if _REMOVED in folded or _has_foreign_letter(folded, rest):
         return None
