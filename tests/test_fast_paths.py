@@ -7,6 +7,7 @@ against evaluating them all."""
 
 from __future__ import annotations
 
+import codecs
 import random
 import re
 import unicodedata
@@ -398,6 +399,50 @@ def test_no_character_folds_to_a_byte_of_the_marked_view() -> None:
     reserved = {chr(code) for code in _CODE_POINTS} | {_NOT_MARKED}
     every = (code for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
     assert [hex(code) for code in every if table[code] in reserved] == []
+
+
+def test_each_code_of_the_one_pass_stands_for_what_the_table_says() -> None:
+    """The one pass encodes with a charmap: a code's folding and marked byte must be its
+    character's, every character of Vietnamese press text must have one (else the pass falls
+    back to a lookup per character), and the map must be CPython's fast kind."""
+    from nlp.normalize import _NOT_MARKED, _UNMARK, _codable, _FoldTable
+
+    table = _FoldTable(True, True, True)
+    coding = table._coding
+    assert coding is not None and type(coding.encoding).__name__ == "EncodingMap"
+    common = "Tin “nóng” – Lừa đảo ở NGỌC HỒI, Ăn ý… 30°C · «Ư» ‘x’—\u00a0\t\n\r?"
+    coded = {char: _code_of(char, coding.encoding) for char in set(common)}
+    assert None not in coded.values(), coded
+    chars_of: dict[int, list[str]] = {}
+    for char in map(chr, range(0x10000)):
+        code = _code_of(char, coding.encoding)
+        if code is not None:
+            chars_of.setdefault(code, []).append(char)
+    assert len(chars_of) == 256 and all(len(chars) == 1 for chars in chars_of.values())
+    for code, (char,) in chars_of.items():
+        folded, marked = table._plain[ord(char)], table._marked[ord(char)]
+        assert coding.folded[code] == folded, char
+        if ord(marked) < 0x100:
+            assert coding.marked[code] == ord(marked) != ord(_NOT_MARKED), char
+            assert _UNMARK[ord(marked)] == ord(folded), char
+        else:
+            assert coding.marked[code] == ord("?") and marked == folded, char
+        assert folded.isascii() or not folded.isalnum(), char
+    assert bytes([coded["?"]]) == coding.question
+
+    # what stays out: letters that fold outside ASCII, letters of other scripts, look-alikes
+    def codable(char: str) -> bool:
+        return _codable(table[ord(char)], table._marked[ord(char)])
+
+    assert [c for c in "ªµßЖѕｌ𝐥中" if codable(c)] == []
+    assert all(map(codable, "aZ?“ạỮ\u00a0\u200b"))
+
+
+def _code_of(char: str, encoding: object) -> int | None:
+    try:
+        return codecs.charmap_encode(char, "strict", encoding)[0][0]
+    except UnicodeEncodeError:
+        return None
 
 
 # Vietnamese words with the letters that fold alike, cut and spaced-out words.
