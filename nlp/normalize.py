@@ -28,11 +28,12 @@ import json
 import re
 import string
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import overload
 
@@ -136,7 +137,7 @@ class _FoldTable(dict[int, str]):
         for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
             for code in range(low, high):
                 self.__missing__(code)
-        self._coding = None if self._marked is None else _CodeMap(self._plain, self._marked)
+        self._coding = None if self._marked is None else _CodeMap(self, self._marked)
 
     def __missing__(self, code: int) -> str:
         value = self._compute(chr(code))
@@ -255,8 +256,12 @@ class _FoldTable(dict[int, str]):
 
 
 # The characters of Vietnamese text typed with or without diacritics that are not letters
-# (quotes, dashes: in two of five press articles), given codes before the rest of Latin-1.
+# (quotes, dashes: in two of five press articles), given codes before the rest of Latin-1;
+# and the characters that fold to nothing in it: the combining marks of Vietnamese letters
+# typed decomposed (as some keyboards and copies from macOS give them), the zero-width
+# characters, and the mark most used to decorate letters past a filter (U+033C).
 _COMMON_SIGNS = "\u00a0\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u2022\u00b7\u00b0\u00ab\u00bb"
+_COMMON_REMOVED = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\u033c" + ZERO_WIDTH
 
 
 class _CodeMap:
@@ -273,15 +278,15 @@ class _CodeMap:
     so no look-alike (it stands in for another letter), no letter of another script (the
     text is folded in pieces), and a text of coded characters needs no more looking at."""
 
-    def __init__(self, plain: dict[int, str], marked: dict[int, str]) -> None:
+    def __init__(self, table: _FoldTable, marked: dict[int, str]) -> None:
         letters = [*_MARK_CODES, *(letter.upper() for letter in _MARK_CODES)]
         ascii_chars = "\x00\t\n\r" + "".join(map(chr, range(0x20, 0x7F)))
-        latin_1 = "".join(map(chr, range(0xA0, 0x100)))
-        wanted = ascii_chars + "".join(letters) + _COMMON_SIGNS + latin_1
-        chars = [c for c in dict.fromkeys(wanted) if _codable(plain[ord(c)], marked[ord(c)])]
+        latin_1 = "".join(map(chr, [*range(0xC0, 0x100), *range(0xA0, 0xC0)]))  # letters first
+        wanted = ascii_chars + "".join(letters) + _COMMON_SIGNS + _COMMON_REMOVED + latin_1
+        chars = [c for c in dict.fromkeys(wanted) if _codable(table[ord(c)], marked[ord(c)])]
         chars = chars[:256] + ["\ufffe"] * (256 - len(chars))  # U+FFFE: no character
         self.encoding = codecs.charmap_build("".join(chars))
-        self.folded = "".join(plain.get(ord(c), "?") for c in chars)
+        self.folded = "".join(table.get(ord(c), "?") for c in chars)
         self.marked = bytes(_marked_byte(marked.get(ord(c), "?")) for c in chars)
         self.question = bytes([chars.index("?")])
 
@@ -912,6 +917,21 @@ class _Builder:
         self.parts.append(piece)
         self.length += len(piece)
 
+    def emit_split(self, pieces: list[str], original_index: int) -> None:
+        """``emit`` for each piece, the pieces one removed character apart in the original
+        from ``original_index`` on, in C: text typed with decomposed marks has one removed
+        character in every few, each a run of its own."""
+        lengths = list(map(len, pieces))
+        delta = original_index - self.length
+        starts = list(compress(accumulate(lengths, initial=self.length), lengths))
+        deltas = list(compress(range(delta, delta + len(pieces)), lengths))
+        if deltas and self.deltas and self.deltas[-1] == deltas[0]:
+            del starts[0], deltas[0]
+        self.starts += starts
+        self.deltas += deltas
+        self.parts.append("".join(pieces))
+        self.length += sum(lengths)
+
     def markup(self, token: str, index: int, table: _FoldTable) -> None:
         if token.startswith("<"):
             self.emit("\n", index)  # a space that spaced-out letters do not cross
@@ -948,6 +968,9 @@ class _Builder:
             folded = _refold_foreign_words(segment, folded, table.spaces)
         if _REMOVED not in folded:
             self.emit(folded, start)
+            return
+        if not (evasion and any(char in segment for char in ZERO_WIDTH)):
+            self.emit_split(folded.split(_REMOVED), start)
             return
         cursor = 0
         for removed in _REMOVED_RUN.finditer(folded):
@@ -1036,22 +1059,21 @@ def _cuts(folded: str, evasion: bool, image: bytes | None = None) -> list[tuple[
 def _delete(
     text: str, starts: list[int], deltas: list[int], cuts: list[tuple[int, int]]
 ) -> tuple[str, list[int], list[int]]:
-    """Remove sorted, disjoint [a, b) spans from text and carry the offset runs along."""
+    """Remove sorted, disjoint [a, b) spans from text and carry the offset runs along (the
+    runs between two cuts move together: text typed with decomposed marks has hundreds)."""
     parts: list[str] = []
     new_starts: list[int] = []
     new_deltas: list[int] = []
     removed = 0
     previous = 0
-    run = 0
     for a, b in [*cuts, (len(text), len(text))]:
         if a > previous:
             parts.append(text[previous:a])
-            while run + 1 < len(starts) and starts[run + 1] <= previous:
-                run += 1
+            run = bisect_right(starts, previous) - 1  # the run holding the kept piece's start
             _append_run(new_starts, new_deltas, previous - removed, deltas[run] + removed)
-            while run + 1 < len(starts) and starts[run + 1] < a:
-                run += 1
-                _append_run(new_starts, new_deltas, starts[run] - removed, deltas[run] + removed)
+            later = bisect_left(starts, a, run + 1)  # the runs starting inside the piece
+            new_starts += [start - removed for start in starts[run + 1 : later]]
+            new_deltas += [delta + removed for delta in deltas[run + 1 : later]]
         removed += b - a
         previous = b
     return "".join(parts), new_starts, new_deltas
