@@ -147,11 +147,12 @@ class _FoldTable(dict[int, str]):
         self[code] = value
         return value
 
-    def translate_marked(self, text: str) -> tuple[str, str, bytes, bool] | None:
+    def translate_marked(self, text: str) -> tuple[str, str, bytes, bool, bool | None] | None:
         """The folded text, its letters and digits outside ASCII, the marked bytes (the text
         with each character as its folding or, for a Vietnamese letter with diacritics, as
-        its own byte: ``_MARK_CODES``) and whether they make a marked view, so that one pass
-        over the characters gives the folded text and both views. A text holding a
+        its own byte: ``_MARK_CODES``), whether they make a marked view, and whether the text
+        is ``typed_with_diacritics`` when the codes tell (None: ask the text), so that one
+        pass over the characters gives the folded text and both views. A text holding a
         look-alike or full-width character makes none: those read as other letters there.
         None when the text holds a letter of another script past Latin-1 (the caller folds
         it piece by piece).
@@ -169,7 +170,7 @@ class _FoldTable(dict[int, str]):
         encoded = codes.translate(coding.marked)
         question = coding.question
         if codes.count(question) == text.count("?"):  # no letter or digit outside ASCII
-            return folded, "", encoded, True
+            return folded, "", encoded, True, coding.typed_with_diacritics(codes)
         # characters outside the map: Latin-1 ones are their byte, those past it their own
         # folding, and look-alikes stand in for the letter they fold to
         pieces: list[str] = []
@@ -206,7 +207,7 @@ class _FoldTable(dict[int, str]):
             for index, code in bytes_of:
                 letters[index] = code
             encoded = bytes(letters)
-        return folded, _letters_outside_ascii(folded), encoded, not stood_in
+        return folded, _letters_outside_ascii(folded), encoded, not stood_in, None
 
     def translate(self, text: str) -> tuple[str, str]:
         """``text.translate(self)`` and the characters outside ASCII left in it.
@@ -289,6 +290,19 @@ class _CodeMap:
         self.folded = "".join(table.get(ord(c), "?") for c in chars)
         self.marked = bytes(_marked_byte(marked.get(ord(c), "?")) for c in chars)
         self.question = bytes([chars.index("?")])
+        self._not_accented = bytes(i for i, c in enumerate(chars) if not _counted_as_accented(c))
+        self._not_ascii_letter = bytes(
+            i for i, c in enumerate(chars) if c not in string.ascii_letters
+        )
+
+    def typed_with_diacritics(self, codes: bytes) -> bool:
+        """``typed_with_diacritics`` of a text every character of which has a code: its
+        letters counted in the codes, not in an encoding of the text made for them."""
+        accented = len(codes.translate(None, self._not_accented))
+        if not accented:
+            return False
+        ascii_letters = len(codes.translate(None, self._not_ascii_letter))
+        return accented / (accented + ascii_letters) >= ACCENTED_SHARE
 
 
 def _codable(folded: str, marked: str) -> bool:
@@ -660,6 +674,12 @@ _ACCENTED_C9 = tuple(bytes([0xC9, b]) for b in range(0x80, 0x90))
 _ASCII_LETTERS = string.ascii_letters.encode()
 
 
+def _counted_as_accented(char: str) -> bool:
+    """What ``typed_with_diacritics`` counts as an accented letter: U+00C0-U+024F (lead bytes
+    C3-C9) and U+1E00-U+1EFF (E1 B8-BB)."""
+    return "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff"
+
+
 def typed_with_diacritics(text: str) -> bool:
     """Whether the writer used diacritics: a few accented letters in a long text do not
     count (a name, a quoted word), so this is a share of letters, not a yes/no per word."""
@@ -835,7 +855,7 @@ def _fold_in_pieces(
 
 
 def _fold_plain_text(
-    text: str, folded: str, rest: str, encoded: bytes, markable: bool
+    text: str, folded: str, rest: str, encoded: bytes, markable: bool, accented: bool | None
 ) -> FoldedText | None:
     """The common case, from one pass over the characters (``translate_marked``: ``folded``,
     its letters and digits outside ASCII, the marked bytes, whether they make a marked view):
@@ -864,7 +884,8 @@ def _fold_plain_text(
         folded = folded.replace("\n", " ")
     exact = not any(c.isalnum() for c in rest)
     view = WordView(f" {encoded.translate(_MARKED_TO_WORD_VIEW).decode('latin-1')} ", exact)
-    accented = typed_with_diacritics(text)
+    if accented is None:
+        accented = typed_with_diacritics(text)
     marked = None
     if accented and markable:
         marked = f" {encoded.translate(_MARKED_TO_MARKED_VIEW).decode('latin-1')} "
@@ -1042,18 +1063,31 @@ def _cuts(folded: str, evasion: bool, image: bytes | None = None) -> list[tuple[
     if not evasion:
         return cuts
     if image is not None:
-        hinted = _SPACED_IMAGE.search(image) is not None
+        hinted = b" a a" in image and _SPACED_IMAGE.search(image) is not None
+        runs = _spaced_runs(folded, image) if hinted else []
     else:
         hinted = _SPACED_HINT.search(folded) is not None
-    if hinted:
-        joined = [
-            (m.start() + i, m.start() + i + 1)
-            for m in _SPACED_LETTERS.finditer(folded)
-            for i in range(1, m.end() - m.start(), 2)
-        ]
-        if joined:
-            cuts = sorted(cuts + joined)
+        runs = list(_SPACED_LETTERS.finditer(folded)) if hinted else []
+    joined = [(m.start() + i, m.start() + i + 1) for m in runs for i in range(1, len(m[0]), 2)]
+    if joined:
+        cuts = sorted(cuts + joined)
     return cuts
+
+
+def _spaced_runs(folded: str, image: bytes) -> list[re.Match[str]]:
+    """``_SPACED_LETTERS.finditer(folded)``, tried only where the image shows three letters
+    with a space between each, where every run starts (the regex tried at every position
+    cost 400 us on a long article)."""
+    runs = []
+    start = image.find(b"a a a")
+    while start >= 0:
+        run = _SPACED_LETTERS.match(folded, start)
+        if run is None:
+            start = image.find(b"a a a", start + 1)
+        else:
+            runs.append(run)
+            start = image.find(b"a a a", run.end())
+    return runs
 
 
 def _delete(
