@@ -20,10 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCAL_HOSTS = ["127.0.0.1"]
 
 
-def run_python_json(code: str, cache: Path, *args: str, timeout: float = 300) -> Any:
+def run_python_json(
+    code: str, cache: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> Any:
     """Run ``code`` in a fresh interpreter with its own disk cache; its last stdout line as
-    JSON (what a second command of a user would see of the caches the first one left)."""
-    env = {**os.environ, "PRESS_MONITOR_CACHE": str(cache), "PYTHONPATH": str(ROOT)}
+    JSON (what a second command of a user would see of the caches the first one left).
+    ``env``: the environment to start from (this process's when None)."""
+    env = {**(os.environ if env is None else env), "PRESS_MONITOR_CACHE": str(cache)}
+    env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,

@@ -9,6 +9,7 @@ the folding tables.
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -79,3 +80,31 @@ def test_the_light_tables_of_status_are_the_models_tables() -> None:
             assert col.type.python_type is model.c[col.name].type.python_type, (
                 f"{light.name}.{col.name}: {col.type!r} against {model.c[col.name].type!r}"
             )
+
+
+# Runs `press-monitor --config PATH config check` through the launcher and reports whether
+# pydantic looked for plugins in the installed packages' metadata (None: it never did).
+_PLUGINS = """
+import json, sys
+import monitor.launch
+sys.argv = ["press-monitor", "--config", sys.argv[1], "config", "check"]
+try:
+    monitor.launch.main()
+except SystemExit as exc:
+    code = exc.code
+from pydantic.plugin import _loader
+print()
+print(json.dumps({"code": code, "scanned": _loader._plugins is not None}))
+"""
+
+
+def test_commands_skip_the_pydantic_plugin_scan_unless_asked(tmp_path: Path) -> None:
+    """Every command validates the config with pydantic, whose first model looks through the
+    metadata of every installed package for plugins; press-monitor uses none."""
+    config = write_config(tmp_path / "config.yaml", database_url=f"sqlite:///{tmp_path}/p.db")
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    seen = run_python_json(_PLUGINS, tmp_path / "cache", str(config), env=env)
+    assert seen == {"code": 0, "scanned": False}
+    env["PYDANTIC_DISABLE_PLUGINS"] = ""  # a user who wants plugins
+    seen = run_python_json(_PLUGINS, tmp_path / "cache", str(config), env=env)
+    assert seen == {"code": 0, "scanned": True}
