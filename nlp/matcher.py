@@ -23,15 +23,8 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 import ahocorasick
 
-from nlp.normalize import (
-    FoldedText,
-    fold,
-    fold_char,
-    has_diacritics,
-    marked_spelling,
-    unmask,
-    word_view,
-)
+from nlp.look_alikes import unmask
+from nlp.normalize import FoldedText, fold, fold_char, has_diacritics, marked_spelling, word_view
 
 T = TypeVar("T")
 _TAG = re.compile(r"<[^<>]*>")

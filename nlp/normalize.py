@@ -8,10 +8,10 @@ Folding runs at C speed: NFC Vietnamese folds one character to one character, so
 goes through ``str.translate`` with a table that is filled once per character ever seen, and
 the offset map is only built where lengths change (markup, entities, whitespace runs,
 removed marks). Text written to slip past the rules is folded too: zero-width characters
-and soft hyphens are removed, look-alike letters from other scripts (Unicode's confusables
-data, from the confusable_homoglyphs package) become the Latin letters they imitate inside
-Latin words, full-width forms become ASCII, and letters spaced out one by one
-("l ừ a   đ ả o") are joined.
+and soft hyphens are removed, look-alike letters from other scripts (``nlp.look_alikes``)
+become the Latin letters they imitate inside Latin words, full-width forms become ASCII,
+and letters spaced out one by one ("l ừ a   đ ả o") are joined. One character's own
+folding is ``nlp.letters.base_fold``.
 
 Plain text (most press text) takes one pass that also gives the views the matchers scan:
 the word view, and for text typed with diacritics the marked view, where each Vietnamese
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import html
-import json
 import re
 import string
 import unicodedata
@@ -32,14 +31,12 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from itertools import accumulate, compress
-from pathlib import Path
 from typing import overload
 
-_SPECIAL_FOLDS = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i"}
-ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-SOFT_HYPHEN = "\u00ad"
+from nlp.letters import FULL_WIDTH, SOFT_HYPHEN, ZERO_WIDTH, base_fold, latin_base
+from nlp.look_alikes import confusables, unmask, unmask_confusables, unmask_word
+
 _REMOVED = "\x00"  # what the tables give for a character that folds to nothing
 _MARKUP = re.compile(r"<[a-zA-Z/!][^<>]{0,500}>|&#?[a-zA-Z0-9]{1,10};")
 # Whitespace runs, found once newlines read as spaces (all whitespace is one of the two).
@@ -55,19 +52,6 @@ _SPACED_HINT = re.compile(r" [^\W\d_] [^\W\d_]\b")
 # Ranges filled eagerly: Latin-1, Latin Extended-A/B, combining marks, Latin Extended
 # Additional (Vietnamese), general punctuation (zero-width), half- and full-width forms.
 _EAGER_RANGES = ((0, 0x250), (0x300, 0x370), (0x1E00, 0x1F00), (0x2000, 0x2070))
-_FULL_WIDTH = range(0xFF01, 0xFF5F)
-
-
-def _base_fold(char: str) -> str:
-    """The folding of one character as it always was: lowercase, no diacritics, đ -> d."""
-    special = _SPECIAL_FOLDS.get(char)
-    if special is not None:
-        return special
-    if unicodedata.combining(char):
-        return ""
-    base = unicodedata.normalize("NFD", char)[0]
-    lowered = base.lower()
-    return lowered[0] if lowered else base
 
 
 # The marked bytes (``_FoldTable.translate_marked``) write each Vietnamese letter with
@@ -106,7 +90,7 @@ def _mark_codes() -> dict[str, str]:
 _MARK_CODES = _mark_codes()
 _LETTER_OF_CODE = {ord(code): letter for letter, code in _MARK_CODES.items()}
 _UNMARK = bytes(
-    ord(_base_fold(_LETTER_OF_CODE[b])) if b in _LETTER_OF_CODE else b for b in range(256)
+    ord(base_fold(_LETTER_OF_CODE[b])) if b in _LETTER_OF_CODE else b for b in range(256)
 )
 
 
@@ -134,7 +118,7 @@ class _FoldTable(dict[int, str]):
         self.spaces = spaces
         self._plain: dict[int, str] = {}
         self._marked: dict[int, str] | None = {} if evasion and look_alikes and spaces else None
-        for low, high in (*_EAGER_RANGES, (_FULL_WIDTH.start, _FULL_WIDTH.stop)):
+        for low, high in (*_EAGER_RANGES, (FULL_WIDTH.start, FULL_WIDTH.stop)):
             for code in range(low, high):
                 self.__missing__(code)
         self._coding = None if self._marked is None else _CodeMap(self, self._marked)
@@ -241,18 +225,18 @@ class _FoldTable(dict[int, str]):
 
     def _fold(self, char: str) -> str:
         if not self.evasion:
-            return _base_fold(char) or _REMOVED
+            return base_fold(char) or _REMOVED
         if char in ZERO_WIDTH or char == SOFT_HYPHEN:
             return _REMOVED
-        if ord(char) in _FULL_WIDTH:
+        if ord(char) in FULL_WIDTH:
             return chr(ord(char) - 0xFEE0).lower()
         if self.look_alikes:
-            latin = _confusables()[0].get(ord(char))
+            latin = confusables()[0].get(ord(char))
             if latin is not None:
-                return _base_fold(latin)
-        folded = _base_fold(char)
+                return base_fold(latin)
+        folded = base_fold(char)
         if not folded.isascii() and folded.isalpha():
-            return _latin_base(folded) or folded
+            return latin_base(folded) or folded
         return folded or _REMOVED
 
 
@@ -330,7 +314,7 @@ def _marked_value(char: str, folded: str) -> str:
     code = ord(char)
     if _STAND_IN <= code < _STAND_IN + 0x80:
         return _NOT_MARKED
-    if code in _FULL_WIDTH or code in _confusables()[0]:
+    if code in FULL_WIDTH or code in confusables()[0]:
         ascii_char = len(folded) == 1 and folded.isascii()
         return chr(_STAND_IN + ord(folded)) if ascii_char else _NOT_MARKED
     return _MARK_CODES.get(unicodedata.normalize("NFC", char).lower(), folded)
@@ -339,199 +323,6 @@ def _marked_value(char: str, folded: str) -> str:
 @cache
 def _table(evasion: bool, look_alikes: bool = False, spaces: bool = False) -> _FoldTable:
     return _FoldTable(evasion, evasion and look_alikes, spaces)
-
-
-_LATIN_NAME = re.compile(
-    r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])(?: WITH .+)?"
-)
-
-
-def _latin_base(char: str) -> str | None:
-    """The letter a Latin variant is named for: 'ɗ' (D WITH HOOK) -> 'd', 'ʟ' -> 'l'."""
-    named = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
-    return named.group(1).lower() if named else None
-
-
-@cache
-def _confusables() -> tuple[dict[int, str], re.Pattern[str], re.Pattern[str]]:
-    """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate
-    (``_look_alikes``), a pattern for any of them, and one for a word holding one."""
-    table = _look_alikes()
-    word = rf"(?:[^\W_]|[\u0300-\u036f{SOFT_HYPHEN}{ZERO_WIDTH}])"
-    look_alike = _char_class(sorted(table))
-    # A word holding a look-alike: lazily up to the first one, then to the word's end.
-    return table, re.compile(look_alike), re.compile(rf"{word}*?{look_alike}{word}*")
-
-
-_LOOK_ALIKES_VERSION = 1  # raise when _build_look_alikes gives another table for the same data
-
-
-def _look_alikes() -> dict[int, str]:
-    """The look-alike table, from the disk cache (``nlp.disk_cache``) when it was built from
-    the same data file by the same code and Unicode version: reading and parsing the 900 KB
-    of confusables data was a tenth of an analysing command's start-up."""
-    from nlp.disk_cache import default_cache_dir, read_json, write_json
-
-    source = resources.files("confusable_homoglyphs").joinpath("confusables.json")
-    key = _look_alikes_key(source) if isinstance(source, Path) else None
-    path = default_cache_dir() / f"look-alikes-{key}.json" if key else None
-    if path is not None:
-        cached = _table_from_json(read_json(path, "look-alike"))
-        if cached is not None:
-            return cached
-    table = _build_look_alikes(json.loads(source.read_text("utf-8")))
-    if path is not None:
-        write_json(path, {str(code): latin for code, latin in table.items()}, "look-alike")
-    return table
-
-
-def _look_alikes_key(source: Path) -> str | None:
-    """The data file and this module as found on disk, and the Unicode version: what a
-    build reads. None when a file cannot be read."""
-    from nlp.disk_cache import cache_key, file_stamp
-
-    stamps = [file_stamp(source), file_stamp(Path(__file__))]
-    if None in stamps:
-        return None
-    return cache_key([_LOOK_ALIKES_VERSION, unicodedata.unidata_version, *stamps])
-
-
-def _table_from_json(data: object) -> dict[int, str] | None:
-    """A cached table as written, or None for anything else (the table is then built)."""
-    if not isinstance(data, dict) or not data:
-        return None
-    table: dict[int, str] = {}
-    for code, latin in data.items():
-        if not (isinstance(code, str) and code.isdigit() and isinstance(latin, str)):
-            return None
-        if len(latin) != 1 or not 0x80 <= int(code) <= 0x10FFFF:
-            return None
-        table[int(code)] = latin
-    return table
-
-
-def _build_look_alikes(data: dict[str, list[dict[str, str]]]) -> dict[int, str]:
-    """Look-alike letters of other scripts -> the lowercase ASCII letter or digit they imitate.
-
-    Built from the confusables data that ships with confusable_homoglyphs (Unicode's
-    confusables.txt as JSON); only letters and digits whose own folding is not already an
-    ASCII letter or digit, so Vietnamese letters keep their usual folding.
-    """
-    pairs: dict[str, set[str]] = {}  # the data lists each pair under both of its characters
-    for target in string.ascii_letters + string.digits:
-        for entry in data.get(target, ()):
-            if len(entry["c"]) == 1:
-                pairs.setdefault(entry["c"], set()).add(target)
-    table: dict[int, str] = {}
-    for source, targets in pairs.items():
-        if source.isascii() or unicodedata.combining(source):
-            continue
-        if unicodedata.category(source)[0] not in "LN" or _is_ascii_alnum(_base_fold(source)):
-            continue
-        table[ord(source)] = _best_target(source, targets).lower()
-    for source, targets in pairs.items():  # small capitals: 'н' written for 'ʜ', 'т' for 'ᴛ'
-        lower = source.lower()
-        if not source.isupper() or len(lower) != 1 or ord(lower) in table:
-            continue
-        capitals = {t for t in targets if t.isupper()}
-        if capitals and not lower.isascii() and not _is_ascii_alnum(_base_fold(lower)):
-            table[ord(lower)] = _best_target(source, capitals).lower()
-    for code in range(0x80, 0x2000):  # with marks: Greek 'ά' reads as 'á', 'ᾶ' as 'a'
-        char = chr(code)
-        base, *marks = unicodedata.normalize("NFD", char)
-        if marks and code not in table and ord(base) in table:
-            latin = unicodedata.normalize("NFC", table[ord(base)] + "".join(marks))
-            table[code] = latin if len(latin) == 1 else table[ord(base)]
-        elif char.isupper() and code not in table and ord(char.lower()[0]) in table:
-            table[code] = table[ord(char.lower()[0])]  # 'Ԁ' as its small 'ԁ'
-    return table
-
-
-def _char_class(codes: list[int]) -> str:
-    """A pattern for any of the characters; beyond plane 0, for nearby ones too.
-
-    ``re`` tests a class of plane-0 characters with a bitmap, but other members one after
-    another: the mathematical letters go in as a few ranges over their blocks (the exact
-    test is the table lookup that follows), which keeps the search as fast as plane 0 alone.
-    """
-    plane0 = "".join(re.escape(chr(code)) for code in codes if code <= 0xFFFF)
-    ranges: list[list[int]] = []
-    for code in (c for c in codes if c > 0xFFFF):
-        if ranges and code - ranges[-1][1] <= 32:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    astral = "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges)
-    return f"[{plane0}{astral}]"
-
-
-def _is_ascii_alnum(char: str) -> bool:
-    return len(char) == 1 and char.isascii() and char.isalnum()
-
-
-def _best_target(source: str, targets: set[str]) -> str:
-    """Cyrillic 'І' looks like 'I' and 'l'; its name, its case and its kind decide."""
-    name = unicodedata.name(source, "").split()
-    hint = name[-1].lower() if name else ""
-    if _is_ascii_alnum(hint) and (hint in targets or hint.upper() in targets or "LATIN" in name):
-        return hint
-    digit = unicodedata.category(source) == "Nd"
-
-    def rank(target: str) -> tuple[bool, bool, str]:
-        same_case = target.isupper() == source.isupper()
-        return (target.isdigit() != digit, not same_case, target)
-
-    best = min(targets, key=rank)
-    return "i" if best == "l" and source.isupper() else best
-
-
-def _unmask_word(word: str) -> str:
-    """A word holding look-alikes, written in Latin letters unless it is truly foreign.
-
-    A word with a letter of another script that imitates nothing ('щ', 'λ') is Russian or
-    Greek text and stays as it is; 'Hồі' (Cyrillic і) or 'ѕтк' becomes Latin.
-    """
-    table = _confusables()[0]
-    for char in word:
-        if char.isalpha() and ord(char) not in table and not _latin(char):
-            return word
-    latin = word.translate(table)
-    return word if latin == word else latin
-
-
-@cache
-def _latin(char: str) -> bool:
-    return _base_fold(char).isascii() or unicodedata.name(char, "").startswith("LATIN")
-
-
-def _unmask_confusables(text: str) -> str:
-    """Look-alike letters replaced one for one (offsets do not move)."""
-    _, any_look_alike, words = _confusables()
-    if any_look_alike.search(text) is None:
-        return text
-    return words.sub(_unmask_match, text)
-
-
-def _unmask_match(match: re.Match[str]) -> str:
-    return _unmask_word(match.group())
-
-
-def unmask(text: str) -> str:
-    """The text with evasion undone but diacritics and case kept, for comparing surfaces.
-
-    Look-alike letters become Latin, zero-width characters and soft hyphens go, full-width
-    forms become ASCII.
-    """
-    if text.isascii():
-        return text
-    return _unmask_confusables(text).translate(_unmask_table())
-
-
-@cache
-def _unmask_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {ord(c): None for c in ZERO_WIDTH + SOFT_HYPHEN}
-    table.update({code: chr(code - 0xFEE0) for code in _FULL_WIDTH})
-    return table
 
 
 class Origin(Sequence[int]):
@@ -981,7 +772,7 @@ class _Builder:
             return
         segment = text[start:end]
         if evasion and _REMOVED in segment:
-            segment = _unmask_confusables(segment)
+            segment = unmask_confusables(segment)
             table = _table(True, look_alikes=False, spaces=table.spaces)
         if _REMOVED in segment:
             self._char_by_char(segment, start, table)
@@ -1032,7 +823,7 @@ def _refold_foreign_words(segment: str, folded: str, spaces: bool) -> str:
         while end < len(segment) and _in_word(segment[end]):
             end += 1
         word = segment[start:end]
-        if _unmask_word(word) is word:  # truly foreign: no look-alike reading
+        if unmask_word(word) is word:  # truly foreign: no look-alike reading
             parts += [folded[done:start], word.translate(plain)]
             done = end
     parts.append(folded[done:])

@@ -516,12 +516,12 @@ def _marked_texts(count: int) -> list[str]:
 
 
 def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
+    from nlp.letters import FULL_WIDTH
+    from nlp.look_alikes import confusables
     from nlp.normalize import (
-        _FULL_WIDTH,
         _MARK_CODES,
         _MARKUP,
         _REMOVED,
-        _confusables,
         _fold_in_pieces,
         _fold_plain_text,
         _FoldTable,
@@ -529,7 +529,7 @@ def test_the_one_pass_folding_is_the_folding_piece_by_piece() -> None:
 
     table = _FoldTable(True, True, True)  # a new table: characters are met for the first time
 
-    look_alikes = set(_confusables()[0]) | set(_FULL_WIDTH)
+    look_alikes = set(confusables()[0]) | set(FULL_WIDTH)
 
     def one_pass(text: str) -> tuple[FoldedText | None, tuple[str, str] | None]:
         """The one-pass folding, or None, and the translation it leaves to the pieces."""

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import nlp.normalize as normalize
+import nlp.look_alikes as look_alikes
 
 SOURCE = Path(str(resources.files("confusable_homoglyphs").joinpath("confusables.json")))
 CYRILLIC_A = ord("а")
 
 
 def built() -> dict[int, str]:
-    return normalize._build_look_alikes(json.loads(SOURCE.read_text("utf-8")))
+    return look_alikes._build_look_alikes(json.loads(SOURCE.read_text("utf-8")))
 
 
 @pytest.fixture
@@ -27,30 +27,30 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_second_build_reads_the_table_the_first_wrote(cache: Path) -> None:
-    first = normalize._look_alikes()
+    first = look_alikes._look_alikes()
     assert first == built() and first[CYRILLIC_A] == "a" and len(first) > 1000
     (written,) = cache.glob("look-alikes-*.json")
     data = json.loads(written.read_text("utf-8"))
     data[str(CYRILLIC_A)] = "q"  # a change in the file shows: the second build read it
     written.write_text(json.dumps(data), "utf-8")
-    assert normalize._look_alikes()[CYRILLIC_A] == "q"
+    assert look_alikes._look_alikes()[CYRILLIC_A] == "q"
 
 
 def test_a_damaged_cache_file_is_built_again(cache: Path) -> None:
-    normalize._look_alikes()
+    look_alikes._look_alikes()
     (written,) = cache.glob("look-alikes-*.json")
     expected = {str(code): latin for code, latin in built().items()}
     for damage in ("{", "[]", "{}", '{"1072": "ab"}', '{"x": "a"}', '{"65": "a"}'):
         written.write_text(damage, "utf-8")
-        assert normalize._look_alikes() == built(), damage
+        assert look_alikes._look_alikes() == built(), damage
         assert json.loads(written.read_text("utf-8")) == expected, damage
 
 
 def test_the_key_follows_the_data_file(tmp_path: Path) -> None:
     copy = tmp_path / "confusables.json"
     copy.write_bytes(SOURCE.read_bytes())
-    key = normalize._look_alikes_key(copy)
-    assert key is not None and key != normalize._look_alikes_key(SOURCE)
+    key = look_alikes._look_alikes_key(copy)
+    assert key is not None and key != look_alikes._look_alikes_key(SOURCE)
     os.utime(copy, ns=(1, 1))  # reinstalled or replaced: another time
-    assert normalize._look_alikes_key(copy) not in {key, None}
-    assert normalize._look_alikes_key(tmp_path / "missing.json") is None
+    assert look_alikes._look_alikes_key(copy) not in {key, None}
+    assert look_alikes._look_alikes_key(tmp_path / "missing.json") is None
