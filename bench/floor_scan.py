@@ -6,7 +6,7 @@ real analysis can skip; everything it adds (offsets, word boundaries, context ru
 scoring) is above this floor.
 
 ``--codec`` folds as press-monitor's one pass does since its seventh round, with a charmap
-codec of the 240 characters Vietnamese text is mostly made of (a text holding any other is
+codec of the 241 characters Vietnamese text is mostly made of (a text holding any other is
 translated): the floor a reader may ask for once the analysis folds that way.
 
     python bench/floor_scan.py [--codec] KEYWORDS.json < items.jsonl > out.jsonl

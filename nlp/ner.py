@@ -15,6 +15,9 @@ from functools import lru_cache
 from nlp.normalize import fold
 
 _SENTENCE_END = re.compile(r"[.!?…\n]")
+# underthesea encodes what it reads as UTF-8, which a lone surrogate (a JSON "\ud83d" escape
+# without its pair) cannot be: it is read as U+FFFD, one character for one, so offsets hold.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INSTITUTION_WORDS = {
     "truong",
     "cho",
@@ -55,6 +58,7 @@ def _tags(sentence: str) -> tuple[tuple[str, str], ...]:
 def is_person(text: str, start: int, end: int) -> bool:
     """True when NER tags the mention at [start, end) as a person's name."""
     offset, sentence = sentence_around(text, start, end)
+    sentence = _SURROGATE.sub("\ufffd", sentence)
     if _preceded_by_institution(sentence, start - offset):
         return False
     cursor = 0

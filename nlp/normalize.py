@@ -106,9 +106,11 @@ class _FoldTable(dict[int, str]):
     the marked table (``translate_marked``).
 
     Tables are shared by the threads of a worker: a character is written to the plain
-    tables before the table itself, and a translation during which the tables grew, or
-    that met a character its table did not translate, is made again, so a character added
-    meanwhile by another thread is never left as it is nor judged as it was written.
+    tables before the table itself. A ``translate`` during which the tables grew, or that
+    met a character its table did not translate, is made again, so a character added
+    meanwhile by another thread is never left as it is; ``translate_marked`` encodes with
+    a map that never changes and reads each character outside it from the marked table
+    (adding it when missing), so it never sees a table half filled.
     """
 
     def __init__(self, evasion: bool, look_alikes: bool, spaces: bool) -> None:
@@ -240,13 +242,15 @@ class _FoldTable(dict[int, str]):
         return folded or _REMOVED
 
 
-# The characters of Vietnamese text typed with or without diacritics that are not letters
-# (quotes, dashes: in two of five press articles), given codes before the rest of Latin-1;
-# and the characters that fold to nothing in it: the combining marks of Vietnamese letters
-# typed decomposed (as some keyboards and copies from macOS give them), the zero-width
-# characters, and the mark most used to decorate letters past a filter (U+033C).
-_COMMON_SIGNS = "\u00a0\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u2022\u00b7\u00b0\u00ab\u00bb"
-_COMMON_REMOVED = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\u033c" + ZERO_WIDTH
+# Besides ASCII and the Vietnamese letters, the characters of Vietnamese text that get a code
+# of the one pass (a charmap holds 256, and these fill it): the signs of press text (quotes,
+# dashes and the ellipsis are in two of five articles; the no-break space comes with web
+# pages), and the characters that fold to nothing there: the combining marks of letters
+# typed decomposed (as some keyboards and copies from macOS give them), the mark most used
+# to decorate letters past a filter (U+033C), and the zero-width characters but the word
+# joiner, which is the rarest. Any other character is looked up one by one.
+_COMMON_SIGNS = "\u00a0\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u00b0\u2022"
+_COMMON_REMOVED = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\u033c\u200b\u200c\u200d\ufeff"
 
 
 class _CodeMap:
@@ -266,10 +270,11 @@ class _CodeMap:
     def __init__(self, table: _FoldTable, marked: dict[int, str]) -> None:
         letters = [*_MARK_CODES, *(letter.upper() for letter in _MARK_CODES)]
         ascii_chars = "\x00\t\n\r" + "".join(map(chr, range(0x20, 0x7F)))
-        latin_1 = "".join(map(chr, [*range(0xC0, 0x100), *range(0xA0, 0xC0)]))  # letters first
-        wanted = ascii_chars + "".join(letters) + _COMMON_SIGNS + _COMMON_REMOVED + latin_1
+        wanted = ascii_chars + "".join(letters) + _COMMON_SIGNS + _COMMON_REMOVED
         chars = [c for c in dict.fromkeys(wanted) if _codable(table[ord(c)], marked[ord(c)])]
-        chars = chars[:256] + ["\ufffe"] * (256 - len(chars))  # U+FFFE: no character
+        if len(chars) > 256:
+            raise ValueError(f"{len(chars)} characters for the 256 codes of a charmap")
+        chars += ["\ufffe"] * (256 - len(chars))  # U+FFFE: no character
         self.encoding = codecs.charmap_build("".join(chars))
         self.folded = "".join(table.get(ord(c), "?") for c in chars)
         self.marked = bytes(_marked_byte(marked.get(ord(c), "?")) for c in chars)

@@ -135,6 +135,20 @@ def test_analyze_text_cli_json_lines(tmp_path: Path) -> None:
     assert doc["flagged"] and doc["localities"][0]["surface"] == "xã Bờ Y"
 
 
+def test_a_lone_surrogate_beside_an_ambiguous_name_stops_nothing(tmp_path: Path) -> None:
+    """JSON may escape half a surrogate pair ("\\udc00"); underthesea's NER cannot encode it
+    and stopped the whole stream at that line. Now the line is analysed, offsets intact."""
+    text = "Chị Ngọc Hồi \udc00, một tiểu thương ở chợ Kon Tum, nói giá rau tăng."
+    lines = [{"id": 1, "text": text}, {"id": 2, "text": "Tin đồn lừa đảo ở xã Bờ Y."}]
+    stdin = "\n".join(json.dumps(line) for line in lines)  # the surrogate as an escape
+    config = str(ROOT / "config.yaml")
+    result = run_cli("--config", config, "analyze-text", cwd=tmp_path, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first["localities"] == []  # NER still reads "Chị Ngọc Hồi" as a person
+    assert second["flagged"] and second["localities"][0]["surface"] == "xã Bờ Y"
+
+
 def test_analyze_text_reads_json_lines_one_at_a_time() -> None:
     """Lines end at line ends only: JSON allows U+2028 and U+0085 inside a string, which
     str.splitlines took for line ends. Numbers count blank lines; a first character that
