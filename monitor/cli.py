@@ -220,20 +220,25 @@ def analyze_text(ctx: Context, trust: str) -> None:
     from nlp.analyzer import Analyzer
 
     analyzer = Analyzer(ruleset(ctx.config))
+    # one line out per line in, flushed so that a caller feeding lines one at a time reads
+    # each answer at once; written to click's stream directly (click.echo looks its stream
+    # up and asks whether it is a terminal for every line: 5 us a line against 1)
+    stdout = click.get_text_stream("stdout")
     for record in read_inputs(sys.stdin):
         if "error" in record:
-            click.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        result = analyzer.analyze(record["text"], record.get("title") or "", trust)
-        out = {
-            "id": record.get("id"),
-            "localities": result.localities,
-            "matches": result.matches,
-            "score": result.score,
-            "flagged": result.flagged,
-            "explanation": result.explanation,
-        }
-        click.echo(json.dumps(out, ensure_ascii=False))
+            out = record
+        else:
+            result = analyzer.analyze(record["text"], record.get("title") or "", trust)
+            out = {
+                "id": record.get("id"),
+                "localities": result.localities,
+                "matches": result.matches,
+                "score": result.score,
+                "flagged": result.flagged,
+                "explanation": result.explanation,
+            }
+        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.flush()
 
 
 @cli.command()

@@ -149,6 +149,46 @@ def test_a_lone_surrogate_beside_an_ambiguous_name_stops_nothing(tmp_path: Path)
     assert second["flagged"] and second["localities"][0]["surface"] == "xã Bờ Y"
 
 
+def test_analyze_text_answers_each_line_before_the_next_comes(tmp_path: Path) -> None:
+    """A caller may keep analyze-text running and feed it one item at a time (a co-process):
+    each answer must come out before the input ends."""
+    import os
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    # stdout to a pipe is block-buffered unless PYTHONUNBUFFERED says otherwise
+    unset = {"PRESS_MONITOR_CONFIG", "PYTHONUNBUFFERED"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    command = [sys.executable, "-m", "monitor", "--config", str(ROOT / "config.yaml")]
+    child = subprocess.Popen(
+        [*command, "analyze-text"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert child.stdin is not None and child.stdout is not None
+    answers: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [answers.put(line) for line in child.stdout])
+    reader.start()
+    try:
+        for number, text in enumerate(["Tin đồn lừa đảo ở xã Bờ Y.", "Trời đẹp ở Hà Nội."]):
+            line = {"id": number, "text": text}
+            child.stdin.write(json.dumps(line, ensure_ascii=False) + "\n")
+            child.stdin.flush()
+            answer = json.loads(answers.get(timeout=120))  # the input stays open meanwhile
+            assert answer["id"] == number
+            assert answer["flagged"] == (number == 0)
+    finally:
+        child.stdin.close()
+        assert child.wait(timeout=120) == 0
+        reader.join(timeout=120)
+
+
 def test_analyze_text_reads_json_lines_one_at_a_time() -> None:
     """Lines end at line ends only: JSON allows U+2028 and U+0085 inside a string, which
     str.splitlines took for line ends. Numbers count blank lines; a first character that
