@@ -446,18 +446,6 @@ def _code_of(char: str, encoding: object) -> int | None:
         return None
 
 
-def test_the_spaced_letters_hint_is_its_regex() -> None:
-    from nlp.normalize import _LETTER_IMAGE, _spaced_hint
-
-    assert set(_LETTER_IMAGE) == set(b"a0 .")
-    rng = random.Random(11)
-    drawn = b"a a a a0 ."
-    images = [bytes(rng.choice(drawn) for _ in range(rng.randint(0, 12))) for _ in range(20000)]
-    hinted = [image for image in images if _spaced_hint(image)]
-    assert hinted == [image for image in images if re.search(rb" a a(?![a0])", image)]
-    assert 500 < len(hinted) < 19000
-
-
 # Vietnamese words with the letters that fold alike, cut and spaced-out words.
 _MARKED_PIECES = [
     *"lạ là la LẠ Lạ lạnh lại ảnh Ảnh anh ANH bán bánh ban bàn Bán".split(),  # noqa: SIM905
