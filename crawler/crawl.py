@@ -183,6 +183,11 @@ def _run(
 
     settings = crawl_settings(database_url, run_id, overrides)
     install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    # Imported here, once the reactor is in, rather than when the engine loads its download
+    # handlers: Scrapy's deprecated-class shims in it call inspect.stack(), which reads the
+    # source of every frame on the stack, and there the stack is twice as deep (Twisted's
+    # deferreds). About 40 ms of CPU less in every crawl's start-up.
+    import scrapy.core.downloader.contextfactory  # noqa: F401
     from scrapy.crawler import CrawlerRunner
     from scrapy.utils.misc import build_from_crawler, load_object
     from twisted.internet import reactor
