@@ -25,7 +25,11 @@ and their ratios, items and full texts of each and how many texts agree, and the
 a stand-in for the network (20 ms: a nearby CMS; 150 ms: one reached across the internet).
 
     .venv/bin/python bench/bench_collect.py [--latencies 0.02,0.05,0.15] [--hosts 20]
-        [--feeds-per-host 5] [--entries 10]
+        [--feeds-per-host 5] [--entries 10] [--rounds 1]
+
+With ``--rounds N`` the sides run in turn N times, and each side's lowest CPU time (with
+the wall time of that run) is compared: the CPU time of identical runs varies by 10-15% on
+a shared 2-core machine, enough to move the ratio across the aim.
 
 Acceptance (issue 15): at 50 ms, press-monitor's wall time no worse than the peer's and its
 CPU time at most 1.5x the peer's, with the same items and full texts.
@@ -40,6 +44,7 @@ import os
 import re
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -237,16 +242,25 @@ def scenario(latency: float, args: argparse.Namespace) -> None:
             f"\n{len(feeds)} feeds on {len(bases)} outlets, {len(feeds) * args.entries} article "
             f"pages, {latency * 1000:.0f} ms per response"
         )
-        results = {}
+        results: dict[str, tuple[Any, ...]] = {}
+        cpus: dict[str, list[float]] = {side: [] for side in SIDES}
+        for round_ in range(args.rounds):  # the sides in turn; each keeps its lowest CPU
+            for side in SIDES:
+                db_path = Path(tmp) / f"{side}-{round_}.db"
+                if side == "press-monitor-installed":
+                    install(feeds, db_path)
+                first, wall, cpu = measured(side, feeds, db_path)
+                second, _, _ = measured(side, feeds, db_path)
+                cpus[side].append(cpu)
+                if side not in results or cpu < results[side][2]:
+                    results[side] = (first, wall, cpu, second, texts(db_path, side))
         for side in SIDES:
-            db_path = Path(tmp) / f"{side}.db"
-            if side == "press-monitor-installed":
-                install(feeds, db_path)
-            first, wall, cpu = measured(side, feeds, db_path)
-            second, _, _ = measured(side, feeds, db_path)
-            results[side] = (first, wall, cpu, second, texts(db_path, side))
+            first, wall, cpu, second, _ = results[side]
+            spread = ""
+            if args.rounds > 1:
+                spread = f" (lowest of {args.rounds}; median {statistics.median(cpus[side]):.1f} s)"
             print(
-                f"  {side:<23} {wall:6.1f} s wall, {cpu:6.1f} s CPU "
+                f"  {side:<23} {wall:6.1f} s wall, {cpu:6.1f} s CPU{spread} "
                 f"({1000 * cpu / max(first['items'], 1):.1f} ms per item); {first['items']} "
                 f"items, {first['full']} full texts; second run: {second['not_modified']}/"
                 f"{second['feeds']} feeds 304 ({100 * second['not_modified'] / len(feeds):.0f}%)"
@@ -282,6 +296,13 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--feeds-per-host", type=int, default=5)
     parser.add_argument("--entries", type=int, default=10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the sides in turn this many times and compare each side's lowest CPU "
+        "(the CPU of identical runs varies by 10-15%% on a shared 2-core machine)",
+    )
     parser.add_argument("--side", choices=("peer", "peer-interleaved"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
