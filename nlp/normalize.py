@@ -289,10 +289,9 @@ class _CodeMap:
         accented = kinds.count(b"v")
         if not accented:
             return False
-        if accented / len(kinds) >= ACCENTED_SHARE:  # whatever share of the rest are letters
+        if _share_reached(accented, len(kinds) - accented):  # all the rest as letters
             return True
-        ascii_letters = kinds.count(b"a")
-        return accented / (accented + ascii_letters) >= ACCENTED_SHARE
+        return _share_reached(accented, kinds.count(b"a"))
 
 
 def _codable(folded: str, marked: str) -> bool:
@@ -472,11 +471,18 @@ _ASCII_LETTERS = string.ascii_letters.encode()
 
 
 def _letter_kind(char: str) -> int:
-    """A character as ``typed_with_diacritics`` counts it: "v" for an accented letter
-    (U+00C0-U+024F, lead bytes C3-C9, and U+1E00-U+1EFF, E1 B8-BB), "a" for an ASCII letter."""
-    if "\u00c0" <= char <= "\u024f" or "\u1e00" <= char <= "\u1eff":
+    """A character as ``typed_with_diacritics`` counts it, read off the same bytes: "v" for
+    an accented letter, "a" for an ASCII letter."""
+    data = char.encode("utf-8", "surrogatepass")
+    if data.translate(None, _NOT_C3_TO_C8) or data[:2] in (*_ACCENTED_E1, *_ACCENTED_C9):
         return ord("v")
-    return ord("a") if char in string.ascii_letters else ord(".")
+    return ord("a") if data in _ASCII_LETTERS else ord(".")
+
+
+def _share_reached(accented: int, ascii_letters: int) -> bool:
+    """Whether the accented letters make ``ACCENTED_SHARE`` of these letters (ASCII letters
+    or an upper bound on them)."""
+    return accented > 0 and accented / (accented + ascii_letters) >= ACCENTED_SHARE
 
 
 def typed_with_diacritics(text: str) -> bool:
@@ -490,7 +496,7 @@ def typed_with_diacritics(text: str) -> bool:
     # every character that could be an ASCII letter (a character outside ASCII takes at least
     # two bytes of the encoding, so at most len(data) - len(text) of them are not ASCII).
     at_most_ascii = len(text) - (len(data) - len(text)) // 3
-    if accented and accented / (accented + at_most_ascii) >= ACCENTED_SHARE:
+    if _share_reached(accented, at_most_ascii):
         return True
     if b"\xe1" in data:
         accented += sum(map(data.count, _ACCENTED_E1))
@@ -499,7 +505,7 @@ def typed_with_diacritics(text: str) -> bool:
     if not accented:
         return False
     ascii_letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
-    return accented / (accented + ascii_letters) >= ACCENTED_SHARE
+    return _share_reached(accented, ascii_letters)
 
 
 # ASCII letters and digits as themselves, every other byte (including the "?" that stands for
@@ -867,11 +873,9 @@ def _cuts(folded: str, evasion: bool, image: bytes | None = None) -> list[tuple[
     if not evasion:
         return cuts
     if image is not None:
-        hinted = _SPACED_IMAGE.search(image) is not None
-        runs = _spaced_runs(folded, image) if hinted else []
+        runs = _spaced_runs(folded, image) if _SPACED_IMAGE.search(image) else []
     else:
-        hinted = _SPACED_HINT.search(folded) is not None
-        runs = list(_SPACED_LETTERS.finditer(folded)) if hinted else []
+        runs = list(_SPACED_LETTERS.finditer(folded)) if _SPACED_HINT.search(folded) else []
     joined = [(m.start() + i, m.start() + i + 1) for m in runs for i in range(1, len(m[0]), 2)]
     if joined:
         cuts = sorted(cuts + joined)
