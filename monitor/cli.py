@@ -9,11 +9,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.config import Config, ConfigError, load_config, resolve_path
+from monitor.config_path import resolve_path
+
+if TYPE_CHECKING:  # imported where used: pydantic and the config models are a third of a
+    from monitor.config import Config  # start-up that analyze-text may not need at all
+    from nlp.rules import RuleSet
 
 log = logging.getLogger("press_monitor.cli")
 
@@ -29,6 +33,8 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from monitor.config import ConfigError, load_config
+
             try:
                 self._config = load_config(self.config_path)
             except ConfigError as exc:
@@ -215,15 +221,24 @@ def analyze(ctx: Context, rescore: bool, dry_run: bool) -> None:
 @pass_ctx
 def analyze_text(ctx: Context, trust: str) -> None:
     """Analyze JSON lines {"id","text","title"} (or plain text) from stdin; JSON lines out."""
+    from monitor.rule_cache import cached_ruleset
     from monitor.textio import read_inputs
-    from monitor.wiring import ruleset
     from nlp.analyzer import Analyzer
 
-    analyzer = Analyzer(ruleset(ctx.config))
+    def validated_rules() -> RuleSet:
+        from monitor.wiring import ruleset
+
+        return ruleset(ctx.config)
+
+    analyzer = Analyzer(cached_ruleset(ctx.config_path, validated_rules))
     # one line out per line in, flushed so that a caller feeding lines one at a time reads
     # each answer at once; written to click's stream directly (click.echo looks its stream
-    # up and asks whether it is a terminal for every line: 5 us a line against 1)
+    # up and asks whether it is a terminal for every line: 5 us a line against 1), with its
+    # methods and one JSON encoder looked up once (json.dumps with options builds an encoder
+    # per call)
     stdout = click.get_text_stream("stdout")
+    write, flush = stdout.write, stdout.flush
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     for record in read_inputs(sys.stdin):
         if "error" in record:
             out = record
@@ -237,8 +252,8 @@ def analyze_text(ctx: Context, trust: str) -> None:
                 "flagged": result.flagged,
                 "explanation": result.explanation,
             }
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        stdout.flush()
+        write(encode(out) + "\n")
+        flush()
 
 
 @cli.command()
@@ -342,6 +357,7 @@ def run(ctx: Context, once: bool, roles: tuple[str, ...]) -> None:
 def demo(ctx: Context, workdir: Path, then_serve: bool) -> None:
     """Run one full cycle against bundled sample outlets on 127.0.0.1 (offline), then print
     the commands that browse its data (or serve it at once with --serve)."""
+    from monitor.config import ConfigError
     from monitor.demo import run_demo
     from monitor.summary import demo_next_steps, demo_summary
 

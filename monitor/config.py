@@ -23,8 +23,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-DEFAULT_CONFIG_PATH = Path("config.yaml")
-CONFIG_ENV = "PRESS_MONITOR_CONFIG"
+from monitor.config_path import resolve_path
+
 DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
 REDIS_URL_ENV = "PRESS_MONITOR_REDIS_URL"
 
@@ -642,12 +642,6 @@ def read_yaml(text: str) -> object:
     """YAML with libyaml's C loader when PyYAML has it (it ships in the wheels): the pure
     Python loader took a fifth of a quick command's start-up."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
-def resolve_path(path: str | Path | None) -> Path:
-    if path:
-        return Path(path)
-    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -132,13 +132,13 @@ def build_gazetteer(
 
 
 def _cache_key(province: str, district: str | None, aliases: list[str], communes: list[str]) -> str:
-    key: list[Any] = [GAZETTEER_VERSION, _data_stamp(), province, district, list(aliases)]
+    key: list[Any] = [GAZETTEER_VERSION, admin_data_stamp(), province, district, list(aliases)]
     if communes:
         key.append(list(communes))
     return cache_key(key)
 
 
-def _data_stamp() -> list[Any]:
+def admin_data_stamp() -> list[Any]:
     """underthesea's mapping file as found on disk (path, size, modification time): what a
     build reads, so another release, or the same one reinstalled, builds again. Asking
     importlib.metadata for underthesea's version instead scanned every installed

@@ -14,14 +14,18 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 
 @cache
 def analyzer_revision() -> str:
-    """The nlp package's source and underthesea's version, hashed: what else decides a result."""
+    """The nlp package's source and underthesea's version, hashed: what else decides a result.
+
+    importlib.metadata is imported here, not with the module: it costs 10-15 ms of the
+    start-up of every command that imports the rules, and only the stored analysis asks."""
+    from importlib import metadata
+
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(path.name.encode())
