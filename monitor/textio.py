@@ -27,11 +27,10 @@ def read_inputs(stream: IO[str]) -> Iterator[dict[str, Any]]:
         yield {"id": 1, "text": "".join(blank) + first + stream.read(), "title": ""}
         return
     for number, line in enumerate(itertools.chain([first], lines), start=len(blank) + 1):
-        stripped = line.strip()
-        if not stripped:
+        if line.isspace():
             continue
         try:
-            record = json.loads(stripped)
+            record = _loads(line)
         except json.JSONDecodeError as exc:
             yield {"id": None, "error": f"line {number}: invalid JSON: {exc.msg}"}
             continue
@@ -44,3 +43,17 @@ def read_inputs(stream: IO[str]) -> Iterator[dict[str, Any]]:
             "text": record["text"],
             "title": title if isinstance(title, str) else "",
         }
+
+
+def _loads(line: str) -> Any:
+    """The line's JSON value. The parser skips JSON's own whitespace around it; other
+    whitespace (a no-break space pasted after the object, say) was always allowed too, so
+    such a line is parsed again stripped. Stripping every line copied it: 3 us of a
+    3 KB article."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        stripped = line.strip()
+        if stripped == line:
+            raise
+        return json.loads(stripped)

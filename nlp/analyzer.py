@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from nlp.gazetteer import build_gazetteer
 from nlp.locality import LocalityTagger, WatchedLocality
@@ -48,9 +48,11 @@ _FACTOR_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A found span in the joined document, before it is split into title and text."""
+class Span(NamedTuple):
+    """A found span in the joined document, before it is split into title and text.
+
+    Named tuples, this and ``_Found``: a few are made for every item, and a frozen
+    dataclass sets each field through ``object.__setattr__`` (three times the cost)."""
 
     start: int
     end: int
@@ -70,8 +72,7 @@ class AnalysisResult:
         return sorted({m["category"] for m in self.matches if m["weight"] > 0})
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):
     rule: str
     category: str
     weight: float

@@ -210,7 +210,11 @@ def test_analyze_text_reads_json_lines_one_at_a_time() -> None:
     assert records("\n\nTin đồn ở Bờ Y\n{}") == [
         {"id": 1, "text": "\n\nTin đồn ở Bờ Y\n{}", "title": ""}
     ]
-    assert records("") == records(" \n\n") == []
+    assert records("") == records(" \n\n") == records("\u00a0\n\u3000\n") == []
+    # whitespace that JSON does not know, around an object, was always allowed
+    padded = records(f"{text}\n\u00a0{text}\u3000\n{text}\u00a0x\n")
+    assert padded[0] == padded[1] != padded[2]
+    assert padded[2] == {"id": None, "error": "line 3: invalid JSON: Extra data"}
 
 
 def test_commune_name_shared_with_a_province(analyzer: Analyzer) -> None:
