@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +54,8 @@ def read_json(path: Path, what: str) -> Any | None:
 
 
 def write_json(path: Path, data: Any, what: str) -> None:
+    import tempfile  # here: a command that finds its caches filled never writes (4 ms)
+
     temporary: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

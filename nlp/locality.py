@@ -116,8 +116,12 @@ class LocalityTagger:
         self, text: FoldedText, scanned: list[Scanned[_Entry]] | None = None
     ) -> list[LocalityMention]:
         """Watched places mentioned; ``scanned`` as for PhraseMatcher.find."""
+        if scanned is not None and not scanned:  # most items: no name, no context word
+            return []
         hits = _outermost(list(self._matcher.find(text, scanned=scanned)))
         places = [h for h in hits if h.payload.kind == "place"]
+        if not places:  # context alone mentions nothing
+            return []
         support: dict[str, list[Hit[_Entry]]] = {key: [] for key in self.windows}
         conflicts: dict[str, list[Hit[_Entry]]] = {key: [] for key in self.windows}
         rivals: dict[tuple[int, int], list[Hit[_Entry]]] = {}

@@ -13,10 +13,14 @@ import re
 import string
 import unicodedata
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nlp.letters import FULL_WIDTH, SOFT_HYPHEN, ZERO_WIDTH, base_fold
+
+if TYPE_CHECKING:  # importing it imports importlib.resources, which the usual path avoids
+    from importlib.resources.abc import Traversable
 
 
 @cache
@@ -39,7 +43,7 @@ def _look_alikes() -> dict[int, str]:
     of confusables data was a tenth of an analysing command's start-up."""
     from nlp.disk_cache import default_cache_dir, read_json, write_json
 
-    source = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    source = _data_file()
     key = _look_alikes_key(source) if isinstance(source, Path) else None
     path = default_cache_dir() / f"look-alikes-{key}.json" if key else None
     if path is not None:
@@ -50,6 +54,20 @@ def _look_alikes() -> dict[int, str]:
     if path is not None:
         write_json(path, {str(code): latin for code, latin in table.items()}, "look-alike")
     return table
+
+
+def _data_file() -> Traversable:
+    """confusable_homoglyphs' data file, found on disk without importing the package or
+    importlib.resources (12 ms of an analysing command's start-up, for a path); through
+    importlib.resources when the package is not a folder (a zip, say)."""
+    spec = find_spec("confusable_homoglyphs")
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / "confusables.json"
+        if path.is_file():
+            return path
+    from importlib import resources
+
+    return resources.files("confusable_homoglyphs").joinpath("confusables.json")
 
 
 def _look_alikes_key(source: Path) -> str | None:

@@ -54,3 +54,12 @@ def test_the_key_follows_the_data_file(tmp_path: Path) -> None:
     os.utime(copy, ns=(1, 1))  # reinstalled or replaced: another time
     assert look_alikes._look_alikes_key(copy) not in {key, None}
     assert look_alikes._look_alikes_key(tmp_path / "missing.json") is None
+
+
+def test_the_data_file_is_found_without_importlib_resources() -> None:
+    """The path found through the package's spec is the file importlib.resources gives."""
+    from nlp.look_alikes import _data_file
+
+    expected = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    assert Path(str(_data_file())) == Path(str(expected))
+    assert Path(str(_data_file())).is_file()
