@@ -14,7 +14,7 @@ import unicodedata
 
 import ahocorasick
 
-from nlp.matcher import Hit, PhraseMatcher, same_word
+from nlp.matcher import Hit, PhraseMatcher, _Automaton, same_word
 from nlp.normalize import (
     _FOREIGN,
     ACCENTED_SHARE,
@@ -670,3 +670,22 @@ def test_meta_tags_read_in_one_walk_are_what_the_css_queries_select() -> None:
         metas = _metas(page)
         for queries in (_META_TITLE, _META_AUTHOR, _META_TIME):
             assert _first(page, queries, metas) == _first(page, queries), html
+
+
+def test_the_automaton_reports_what_an_aho_corasick_traversal_does() -> None:
+    """Every word ending at every place, by their ends and the longest first at one end, as
+    pyahocorasick's traversal gives them: the order ``find`` and the queries rely on. Words
+    over a space, two letters and a marked byte, so that many are suffixes of others."""
+    rng = random.Random(7)
+    alphabet = " ab\xe0"
+    words = sorted({"".join(rng.choices(alphabet, k=rng.randint(1, 5))) for _ in range(300)})
+    ours = _Automaton({word: (word,) for word in words})
+    reference = ahocorasick.Automaton()
+    for word in words:
+        reference.add_word(word, word)
+    reference.make_automaton()
+    for _ in range(300):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 80)))
+        expected = [(last, word, last + 1 - len(word)) for last, word in reference.iter(text)]
+        got = [(end - 1, ours.values[found][0], start) for start, end, found in ours.iter(text)]
+        assert got == expected, text
