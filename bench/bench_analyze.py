@@ -221,7 +221,7 @@ def _run_child(command: list[str], stdin: Path, env: dict[str, str]) -> tuple[fl
     return wall, cpu
 
 
-def whole_process(rules: RuleSet, count: int, rounds: int = 3) -> None:
+def whole_process(rules: RuleSet, count: int, rounds: int = 5) -> None:
     records = vfnd_records()
     origin = "VFND articles and posts, cycled"
     if not records:
