@@ -33,13 +33,19 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            from monitor.config import ConfigError, load_config
+            self._config = self.validated()
+        return self._config
 
-            try:
-                self._config = load_config(self.config_path)
-            except ConfigError as exc:
-                click.echo(f"config error:\n{exc}", err=True)
-                raise SystemExit(2) from None
+    def validated(self, content: bytes | None = None) -> Config:
+        """The config file validated (``content``: its bytes, already read); a bad one ends
+        the command with exit status 2 and the path of each bad key."""
+        from monitor.config import ConfigError, load_config
+
+        try:
+            self._config = load_config(self.config_path, content)
+        except ConfigError as exc:
+            click.echo(f"config error:\n{exc}", err=True)
+            raise SystemExit(2) from None
         return self._config
 
     @property
@@ -225,10 +231,10 @@ def analyze_text(ctx: Context, trust: str) -> None:
     from monitor.textio import read_inputs
     from nlp.analyzer import Analyzer
 
-    def validated_rules() -> RuleSet:
+    def validated_rules(content: bytes | None) -> RuleSet:
         from monitor.wiring import ruleset
 
-        return ruleset(ctx.config)
+        return ruleset(ctx.validated(content))
 
     analyzer = Analyzer(cached_ruleset(ctx.config_path, validated_rules))
     # one line out per line in, flushed so that a caller feeding lines one at a time reads

@@ -23,10 +23,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from monitor.config_path import resolve_path
-
-DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
-REDIS_URL_ENV = "PRESS_MONITOR_REDIS_URL"
+from monitor.config_path import DATABASE_URL_ENV, REDIS_URL_ENV, resolve_path
 
 SourceKind = Literal[
     "feed",
@@ -644,11 +641,16 @@ def read_yaml(text: str) -> object:
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read and validate config.yaml; the database URL may be overridden from the environment."""
+def load_config(path: str | Path | None = None, content: bytes | None = None) -> Config:
+    """Read and validate config.yaml; the database URL may be overridden from the environment.
+
+    ``content``: the file's bytes when the caller has read them (monitor/rule_cache.py keys
+    its cache by them): what is validated is then what was keyed, even if the file is saved
+    meanwhile, and a config given as a pipe is read once."""
     file = resolve_path(path)
     try:
-        raw = read_yaml(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8") if content is None else content.decode("utf-8")
+        raw = read_yaml(text)
     except FileNotFoundError:
         raise ConfigError(file, [("", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 CONFIG_ENV = "PRESS_MONITOR_CONFIG"
+# environment values that override the config file's (monitor.config.load_config)
+DATABASE_URL_ENV = "PRESS_MONITOR_DATABASE_URL"
+REDIS_URL_ENV = "PRESS_MONITOR_REDIS_URL"
 
 
 def resolve_path(path: str | Path | None) -> Path:

@@ -10,6 +10,7 @@ office's own with a pack rule's name replaces it.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from monitor.config import Config, QueryRule
 
 PACKS_DIR = Path(__file__).parent / "packs"
+_PACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 class PackError(ValueError):
@@ -36,7 +38,7 @@ def load_pack(name: str) -> tuple[QueryRule, ...]:
     from monitor.config import QueryRule, _key_path, read_yaml
 
     path = PACKS_DIR / f"{name}.yaml"
-    if not path.is_file():
+    if not _PACK_NAME.fullmatch(name) or not path.is_file():  # a name, never a path
         raise PackError(f"unknown rule pack {name!r} (available: {', '.join(available_packs())})")
     try:
         raw = read_yaml(path.read_text(encoding="utf-8")) or {}

@@ -66,6 +66,12 @@ def test_bad_source_url_names_its_index(tmp_path: Path) -> None:
         ),
         (lambda d: d.update({"disabled_rules": ["no_such_rule"]}), "disabled_rules"),
         (lambda d: d.update({"rule_packs": ["no-such-pack"]}), "rule_packs"),
+        # a pack is named, not a path: neither may reach a file outside the shipped packs
+        (lambda d: d.update({"rule_packs": ["../packs/vi-default"]}), "rule_packs"),
+        (
+            lambda d: d.update({"rule_packs": [str(ROOT / "monitor" / "packs" / "vi-default")]}),
+            "rule_packs",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_their_path(tmp_path: Path, change, key: str) -> None:
