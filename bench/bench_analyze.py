@@ -331,12 +331,17 @@ def main() -> None:
     small = with_keywords(analyzer, synthetic_keywords(100 - len(rules.keywords)))
     large = with_keywords(analyzer, synthetic_keywords(100_000 - len(rules.keywords)))
     timed(small, subset)
-    small_s = timed(small, subset, fresh_ner=False)
-    large_s = timed(large, subset, fresh_ner=False)
+    timed(large, subset)
+    # in turn, each side's lowest of three: one run each moved the ratio by a third here
+    runs = [
+        (timed(small, subset, fresh_ner=False), timed(large, subset, fresh_ner=False))
+        for _ in range(3)
+    ]
+    small_s, large_s = min(r[0] for r in runs), min(r[1] for r in runs)
     print(
         f"  100 keywords: {len(subset) / small_s:.0f} articles/s; 100,000 keywords: "
         f"{len(subset) / large_s:.0f} articles/s; ratio {large_s / small_s:.2f} "
-        "(aim: <= 1.5)"
+        "(aim: <= 1.5; each side's lowest of three runs)"
     )
 
     if args.stored:
