@@ -32,9 +32,7 @@ class Context:
 
     @property
     def config(self) -> Config:
-        if self._config is None:
-            self._config = self.validated()
-        return self._config
+        return self._config if self._config is not None else self.validated()
 
     def validated(self, content: bytes | None = None) -> Config:
         """The config file validated (``content``: its bytes, already read); a bad one ends

@@ -21,7 +21,6 @@ command that runs schedules validate them).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -30,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config_path import DATABASE_URL_ENV, REDIS_URL_ENV
-from nlp.disk_cache import cache_key, default_cache_dir, read_json, write_json
+from nlp.disk_cache import cache_key, default_cache_dir, file_stamp, read_json, write_json
 from nlp.gazetteer import GazetteerError, admin_data_stamp
 from nlp.rules import RuleSet, ruleset_from_dict
 
 log = logging.getLogger(__name__)
 
-RULE_CACHE_VERSION = 2
+RULE_CACHE_VERSION = 3
 _ROOT = Path(__file__).resolve().parents[1]
 # The code that reads config.yaml into rules and validates it (as found on disk), and the
 # shipped rule packs (by their content: they are data, and small).
@@ -65,7 +64,7 @@ def cached_ruleset(config_path: Path, build: Callable[[bytes | None], RuleSet]) 
     rules = build(content)
     if _key(content) == key:  # no code or pack changed while it validated
         stored = asdict(rules)
-        write_json(path, {"key": key, "digest": _digest(stored), "rules": stored}, "rule set")
+        write_json(path, {"key": key, "digest": cache_key(stored), "rules": stored}, "rule set")
     return rules
 
 
@@ -86,15 +85,14 @@ def _key(content: bytes) -> str:
 
 
 def _stamps(folder: Path) -> list[list[Any]]:
-    """Name, size and modification time of each source file in ``folder``: an edit, an
-    upgrade or a reinstall gives other stamps. One directory scan, no file opened."""
+    """The ``file_stamp`` of each source file in ``folder``: an edit, an upgrade or a
+    reinstall gives other stamps. One directory scan, no file opened."""
     try:
         with os.scandir(folder) as entries:
-            files = [e for e in entries if e.name.endswith(".py") and e.is_file()]
-            stamps = [[e.name, e.stat().st_size, e.stat().st_mtime_ns] for e in files]
+            files = sorted(e.path for e in entries if e.name.endswith(".py") and e.is_file())
     except OSError:
         return [[str(folder), None]]
-    return sorted(stamps)
+    return [file_stamp(Path(name)) or [name, None] for name in files]
 
 
 def _packs_digest() -> str:
@@ -109,16 +107,12 @@ def _packs_digest() -> str:
     return digest.hexdigest()
 
 
-def _digest(stored: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(stored, sort_keys=True).encode()).hexdigest()
-
-
 def _rules(data: dict[str, Any], path: Path) -> RuleSet | None:
     """The stored rules, when they are whole: the digest catches a file damaged on disk or
     edited by hand, which is rebuilt, not trusted. (The folder is the user's own, as
     config.yaml is: see nlp/disk_cache.py.)"""
     stored = data.get("rules")
-    if not isinstance(stored, dict) or data.get("digest") != _digest(stored):
+    if not isinstance(stored, dict) or data.get("digest") != cache_key(stored):
         log.warning("rule set cache %s damaged; validating the config again", path)
         return None
     try:
