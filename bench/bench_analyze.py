@@ -15,8 +15,8 @@
 4. The whole process: ``python -m monitor analyze-text`` over 3,000 real articles (VFND,
    cycled, when ../shared/corpora is present; else generated) against bench/floor_scan.py
    (JSON read + translate fold + automaton scan + JSON write), and against the same floor
-   folding with a charmap codec (``--codec``), all as subprocesses, the lowest CPU time of
-   three runs each.
+   folding with a charmap codec (``--codec``) and also scanning with daachorse
+   (``--daachorse``), all as subprocesses run in turn, the lowest CPU time of five runs each.
 
 Old figures for comparison (before the translate folding): 191 articles/s in process,
 "582x" against NER over every whole article; analyze-text 8.5x the whole-process floor.
