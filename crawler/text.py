@@ -12,7 +12,11 @@ import unicodedata
 import lxml.html
 from lxml import etree
 
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b\ufeff]+")
+_SPACE = r"[ \t\r\f\v\u00a0\u200b\ufeff]"
+# The runs of spaces that need replacing: any run but a lone " ", which is most of them
+# (one between every two words). Replacing every run, lone spaces included, made this a
+# replacement per word: 2x the time on article texts, for the same result.
+_SPACE_RUN = re.compile(rf"[\t\r\f\v\u00a0\u200b\ufeff]{_SPACE}*| {_SPACE}+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote"}
 
@@ -35,5 +39,5 @@ def html_to_text(markup: str) -> str:
 
 def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
-    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [_SPACE_RUN.sub(" ", line).strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -158,6 +158,13 @@ _LOADED = (
     _ITEMS.c.needs_fulltext,
     _ITEMS.c.updated_at,
 )
+# Built once with an expanding parameter: a statement built per batch spent more on its
+# construction and cache key than on the query (the crawl runs one per feed).
+_LOAD = select(*_LOADED).where(_ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True)))
+_KNOWN = select(_ITEMS.c.canonical_url).where(
+    _ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True)),
+    _ITEMS.c.needs_fulltext.is_(False),
+)
 _UPDATE = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("b_id"))
@@ -264,9 +271,7 @@ def _refused(url: str, exc: Exception) -> EntryError:
 def _load(session: Session, canonical_urls: list[str]) -> dict[str, _Row]:
     found: dict[str, _Row] = {}
     for chunk in _chunks(list(dict.fromkeys(canonical_urls))):
-        for canonical, *rest in session.execute(
-            select(*_LOADED).where(_ITEMS.c.canonical_url.in_(chunk))
-        ):
+        for canonical, *rest in session.execute(_LOAD, {"urls": chunk}):
             found[canonical] = _Row(*rest)
     return found
 
@@ -390,17 +395,12 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def existing_urls(session: Session, canonical_urls: list[str]) -> set[str]:
-    """Which of these canonical URLs are stored (chunked: IN lists have limits)."""
+def existing_urls(db: Session | Connection, canonical_urls: list[str]) -> set[str]:
+    """Which of these canonical URLs are stored (chunked: IN lists have limits); a plain
+    connection will do, as the crawl asks once per feed."""
     found: set[str] = set()
     for chunk in _chunks(canonical_urls):
-        found.update(
-            session.scalars(
-                select(Item.canonical_url).where(
-                    Item.canonical_url.in_(chunk), Item.needs_fulltext.is_(False)
-                )
-            )
-        )
+        found.update(db.scalars(_KNOWN, {"urls": chunk}))
     return found
 
 

@@ -672,6 +672,28 @@ def test_meta_tags_read_in_one_walk_are_what_the_css_queries_select() -> None:
             assert _first(page, queries, metas) == _first(page, queries), html
 
 
+def test_whitespace_is_collapsed_as_replacing_every_run_does() -> None:
+    """crawler/text.py replaces only the runs of spaces that are not a lone " "; the text
+    comes out as when every run, lone spaces included, becomes one space: on lines of
+    every kind of space and line break, and runs of them at the edges."""
+    from crawler.text import normalize_text
+
+    def every_run(text: str) -> str:
+        text = unicodedata.normalize("NFC", text)
+        lines = [
+            re.sub("[ \t\r\f\v\u00a0\u200b\ufeff]+", " ", line).strip()
+            for line in text.splitlines()
+        ]
+        return re.sub(r"\n\s*\n+", "\n\n", "\n".join(lines)).strip()
+
+    alphabet = [*"ab ế", "e\u0301", *"\t\r\n\f\v\u00a0\u200b\ufeff\u2003\x1c\u2028", "  ", " \n "]
+    rng = random.Random(5)
+    texts = ["", " ", "a b", "a  b", "a \u00a0b", "a\u00a0 b", "a\t\tb", " a b \n\n\n c "]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(20_000)]
+    for text in texts:
+        assert normalize_text(text) == every_run(text), repr(text)
+
+
 def test_the_automaton_reports_what_an_aho_corasick_traversal_does() -> None:
     """Every word ending at every place, by their ends and the longest first at one end, as
     pyahocorasick's traversal gives them: the order ``find`` and the queries rely on. Words

@@ -8,13 +8,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import NoResultFound
 
 from alerts.queue import create_alerts
 from storage.analyses import pending_items, save_analysis
 from storage.db import Database, schema_is_current
 from storage.items import ItemData, upsert_item
 from storage.models import Alert, AlertEvent, Digest, Item, Source
-from storage.sources import SourceSpec, sync_sources
+from storage.sources import SourceSpec, record_failure, record_success, sync_sources
 
 
 def _source(db: Database) -> int:
@@ -130,6 +131,33 @@ def test_removed_source_is_disabled_not_deleted(db: Database) -> None:
     with db.session() as session:
         rows = {s.name: s.enabled for s in session.scalars(select(Source))}
     assert rows == {"bao-a": False, "bao-b": True}
+
+
+def test_fetch_state_after_a_success_a_304_and_a_failure(db: Database) -> None:
+    """A good fetch sets the validators and clears the failure count; a 304 keeps the
+    validators it was answered for; a source that is not there is an error, not a no-op."""
+    source_id = _source(db)
+    with db.session() as session:
+        record_failure(session, source_id, "timeout")
+        record_failure(session, source_id, "timeout")
+    with db.session() as session:
+        record_success(session, source_id, 200, '"v1"', "Tue, 01 Jul 2025 02:30:00 GMT")
+    with db.session() as session:
+        row = session.get_one(Source, source_id)
+        assert (row.last_status, row.etag, row.consecutive_failures) == (200, '"v1"', 0)
+        assert row.last_modified == "Tue, 01 Jul 2025 02:30:00 GMT"
+        assert row.last_success_at is not None and row.last_success_at == row.last_fetched_at
+        assert row.last_error == "timeout"  # the last error stays for the record
+        first_success = row.last_success_at
+    with db.session() as session:
+        record_success(session, source_id, 304, None, None)
+    with db.session() as session:
+        row = session.get_one(Source, source_id)
+        assert (row.last_status, row.etag) == (304, '"v1"')
+        assert row.last_modified == "Tue, 01 Jul 2025 02:30:00 GMT"
+        assert row.last_success_at >= first_success
+    with pytest.raises(NoResultFound), db.session() as session:
+        record_success(session, source_id + 1000, 200, None, None)
 
 
 def test_sqlite_uses_wal_and_busy_timeout(sqlite_db: Database) -> None:

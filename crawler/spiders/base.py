@@ -60,8 +60,8 @@ class SourceSpider(scrapy.Spider):
     def unknown(self, urls: Iterable[str]) -> list[str]:
         """Those of ``urls`` whose canonical form is not stored yet (order kept)."""
         wanted = {canonical_url(u): u for u in urls}
-        with self.db.session() as session:
-            known = existing_urls(session, list(wanted))
+        with self.db.engine.connect() as conn:  # a read: no ORM session, nothing to commit
+            known = existing_urls(conn, list(wanted))
         return [u for c, u in wanted.items() if c not in known]
 
     def request(
