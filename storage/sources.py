@@ -100,7 +100,10 @@ _SUCCESS_WITH_VALIDATORS = _SUCCESS.values(
 def record_success(
     session: Session, source_id: int, status: int, etag: str | None, last_modified: str | None
 ) -> None:
-    """The fetch state after a good fetch; NoResultFound when there is no such source."""
+    """The fetch state after a good fetch; NoResultFound when there is no such source.
+
+    A Core UPDATE: a ``Source`` already loaded in the same session does not see it (every
+    caller records in a session of its own)."""
     params = {"b_id": source_id, "b_status": status, "b_now": utcnow()}
     if status == 304:
         result = session.execute(_SUCCESS, params)

@@ -150,12 +150,15 @@ def test_fetch_state_after_a_success_a_304_and_a_failure(db: Database) -> None:
         assert row.last_error == "timeout"  # the last error stays for the record
         first_success = row.last_success_at
     with db.session() as session:
+        record_failure(session, source_id, "reset by peer")
+    with db.session() as session:
         record_success(session, source_id, 304, None, None)
     with db.session() as session:
         row = session.get_one(Source, source_id)
-        assert (row.last_status, row.etag) == (304, '"v1"')
+        assert (row.last_status, row.etag, row.consecutive_failures) == (304, '"v1"', 0)
         assert row.last_modified == "Tue, 01 Jul 2025 02:30:00 GMT"
-        assert row.last_success_at >= first_success
+        assert row.last_success_at > first_success
+        assert row.last_fetched_at == row.last_success_at > row.last_error_at
     with pytest.raises(NoResultFound), db.session() as session:
         record_success(session, source_id + 1000, 200, None, None)
 

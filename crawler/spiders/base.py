@@ -60,6 +60,8 @@ class SourceSpider(scrapy.Spider):
     def unknown(self, urls: Iterable[str]) -> list[str]:
         """Those of ``urls`` whose canonical form is not stored yet (order kept)."""
         wanted = {canonical_url(u): u for u in urls}
+        if not wanted:  # a connection checked out for nothing costs round trips
+            return []
         with self.db.engine.connect() as conn:  # a read: no ORM session, nothing to commit
             known = existing_urls(conn, list(wanted))
         return [u for c, u in wanted.items() if c not in known]
