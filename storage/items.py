@@ -160,11 +160,9 @@ _LOADED = (
 )
 # Built once with an expanding parameter: a statement built per batch spent more on its
 # construction and cache key than on the query (the crawl runs one per feed).
-_LOAD = select(*_LOADED).where(_ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True)))
-_KNOWN = select(_ITEMS.c.canonical_url).where(
-    _ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True)),
-    _ITEMS.c.needs_fulltext.is_(False),
-)
+_URL_IN = _ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True))
+_LOAD = select(*_LOADED).where(_URL_IN)
+_KNOWN = select(_ITEMS.c.canonical_url).where(_URL_IN, _ITEMS.c.needs_fulltext.is_(False))
 _UPDATE = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("b_id"))
